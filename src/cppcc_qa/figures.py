@@ -108,9 +108,7 @@ def _remove_scope(phrase: str) -> str:
 def _cut_at_marker(phrase: str) -> str:
     """The noun phrase after the last verb marker; a short remainder keeps its verb, an empty one
     gives "" (the counted noun then comes after the number: "推荐29名委员")."""
-    hits = sorted(
-        (at, w) for w in CUT_MARKERS for at in [m.start() for m in re.finditer(re.escape(w), phrase)]
-    )
+    hits = sorted((m.start(), w) for w in CUT_MARKERS for m in re.finditer(re.escape(w), phrase))
     for at, word in reversed(hits):
         rest = _strip_fillers(phrase[at + len(word) :])
         if len(rest) >= MIN_MEASURE_CHARS:

@@ -20,11 +20,9 @@ in report prose is nearly always an article ("一个重要平台"), not a count.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Iterator
-
-import cn2an
 
 __all__ = [
     "Quantity",
@@ -81,9 +79,9 @@ _FULLWIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "％
 _WORK_TABLE = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "％": "%", "．": "."})
 
 
-def _alt(words: object) -> str:
+def _alt(words: Iterable[str]) -> str:
     """A regex alternation of literal words, longest first so "人次" wins over "人"."""
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # type: ignore[arg-type]
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 _AR = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"
@@ -101,7 +99,6 @@ _PATTERN = re.compile(
     r")"
     r"(?P<post>以上|左右)?"
 )
-_YEAR_DIGITS = 4
 
 
 @dataclass(frozen=True)
@@ -113,11 +110,6 @@ class Quantity:
     unit: str
     qualifier: str
     surface: str
-
-    @property
-    def is_integral(self) -> bool:
-        """True when the value has no fractional part (a count, not a ratio)."""
-        return float(self.value).is_integer()
 
 
 @dataclass(frozen=True)
@@ -144,7 +136,13 @@ class _Candidate:
 
 
 def _cn_value(numeral: str) -> Decimal | None:
-    """The value of a Chinese numeral run via cn2an, or None when cn2an rejects it."""
+    """The value of a Chinese numeral run via cn2an, or None when cn2an rejects it.
+
+    cn2an is imported here, not at module top: importing it reads its packaged config.yaml, and
+    importing this module must touch no disk (after the first call it comes from sys.modules).
+    """
+    import cn2an
+
     try:
         value = cn2an.cn2an(numeral, "normal")
     except (ValueError, KeyError, IndexError, TypeError):
@@ -212,10 +210,9 @@ def _candidate(m: re.Match[str], text: str, work: str, strict: bool) -> _Candida
             return None
         if raw_unit and len(raw_unit) == 1 and work[end : end + 1] == raw_unit:
             return None  # reduplicated classifier: 两个个
-        if name == "ar" and not raw_unit and work[end : end + 1].isascii() and work[end : end + 1].isalpha():
+        after = work[end : end + 1]
+        if name == "ar" and not raw_unit and after.isascii() and after.isalpha():
             return None  # a code such as 5G, not a quantity
-    elif name == "cn" and not raw_unit and (mag or m.group("q1") or m.group("q2")):
-        return None
     qualifier = prefix or m.group("q1") or m.group("q2") or m.group("post") or ""
     total = value * MAGNITUDES.get(mag, 1)
     quantity = Quantity(float(total), unit, qualifier, text[start:end])
