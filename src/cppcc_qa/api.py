@@ -29,16 +29,16 @@ from .feedback import FeedbackEntry, FeedbackStore
 from .records import Answer, Document, Turn
 from .settings import Settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "app_from_env"]
 
 logger = logging.getLogger(__name__)
 
 # While the index is missing, a request tries warm_up() again at most this often (seconds), so a
 # freshly built index is picked up without a restart but a missing one is not re-probed per request.
 WARM_UP_RETRY_S = 10.0
-# Streamed answers are cut after sentence punctuation into "delta" events of about this many chars.
+# Streamed answers are cut after punctuation into "delta" events of at least this many characters.
 DELTA_CHARS = 24
-_SENTENCE_END = re.compile(r"(?<=[。！？；;!?\n])")
+_PIECE_END = re.compile(r"(?<=[。！？；，：;,:!?\n])")
 
 # error class -> (status, code, what a reader is told first)
 _ERRORS: dict[type[CppccError], tuple[int, str, str]] = {
@@ -58,7 +58,7 @@ _STATUS_TEXT = {
 _NOT_READY = (IndexMissingError, IndexMismatchError, IndexCorruptError, ModelUnavailableError)
 
 
-class QAService(Protocol):
+class AnswerService(Protocol):
     """What the API needs of `cppcc_qa.service` (see docs/DESIGN.md)."""
 
     def warm_up(self) -> None: ...
@@ -71,7 +71,7 @@ class QAService(Protocol):
 class _Engine:
     """The service and whether it warmed up; retries a failed warm-up now and then."""
 
-    def __init__(self, service: QAService) -> None:
+    def __init__(self, service: AnswerService) -> None:
         self.service = service
         self.error: CppccError | None = None
         self._tried_at = 0.0
@@ -87,7 +87,7 @@ class _Engine:
                 logger.error("service not ready, API answers 503: %s", exc)
                 self.error = exc
 
-    def get(self) -> QAService:
+    def get(self) -> AnswerService:
         """The warmed service, or raise why it is not ready (mapped to 503)."""
         if self.error is not None and time.monotonic() - self._tried_at >= WARM_UP_RETRY_S:
             self.warm_up()
@@ -110,9 +110,9 @@ def _passage_json(view: Any) -> dict[str, Any]:
 
 
 def _pieces(text: str) -> Iterator[str]:
-    """Cut `text` after sentence punctuation into pieces of at least DELTA_CHARS characters."""
+    """Cut `text` after punctuation into pieces of at least DELTA_CHARS characters."""
     piece = ""
-    for part in _SENTENCE_END.split(text):
+    for part in _PIECE_END.split(text):
         piece += part
         if len(piece) >= DELTA_CHARS:
             yield piece
@@ -124,13 +124,16 @@ def _pieces(text: str) -> Iterator[str]:
 def answer_events(answer: Answer) -> Iterator[dict[str, str]]:
     """The server-sent events of one answer: sources, delta…, answer, done."""
     full = answer.to_dict()
-    dump = lambda obj: json.dumps(obj, ensure_ascii=False)  # noqa: E731
-    yield {"event": "sources", "data": dump(full["citations"])}
+    yield {"event": "sources", "data": _dump(full["citations"])}
     for piece in _pieces(answer.answer):
-        yield {"event": "delta", "data": dump({"text": piece})}
-    yield {"event": "answer", "data": dump({"answer": answer.answer,
-                                            "answerable": answer.answerable})}
-    yield {"event": "done", "data": dump(full)}
+        yield {"event": "delta", "data": _dump({"text": piece})}
+    yield {"event": "answer", "data": _dump({"answer": answer.answer,
+                                             "answerable": answer.answerable})}
+    yield {"event": "done", "data": _dump(full)}
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -155,10 +158,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        code, default = _STATUS_TEXT.get(exc.status_code, ("http_error", "请求失败。"))
-        code = getattr(exc, "code", code)
-        message = exc.detail if isinstance(exc.detail, str) and exc.status_code == 413 else default
-        return _error(exc.status_code, code, message, getattr(exc, "headers", None))
+        if hasattr(exc, "code"):  # our own (BodyTooLarge): its words already fit
+            return _error(exc.status_code, exc.code, exc.detail)
+        code, message = _STATUS_TEXT.get(exc.status_code,
+                                         ("http_error", f"请求失败。(HTTP {exc.status_code})"))
+        return _error(exc.status_code, code, message, exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -166,7 +170,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(500, "internal_error", "服务内部错误，请稍后再试。(Internal server error.)")
 
 
-def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
+def create_app(settings: Settings, service: AnswerService | None = None) -> FastAPI:
     """The API and page for `settings`; builds the service at start-up unless one is given."""
     AskRequest, FeedbackRequest = bind_limits(settings)  # noqa: N806 (classes)
     feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
@@ -188,7 +192,7 @@ def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
 
-    def svc(request: Request) -> QAService:
+    def svc(request: Request) -> AnswerService:
         engine: _Engine | None = request.app.state.engine
         if engine is None:
             raise IndexMissingError("service not started (lifespan did not run)")
@@ -237,3 +241,11 @@ def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
 
     app.mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web")
     return app
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory used by `cppcc-qa serve`: Settings from the CPPCC_QA_* environment.
+
+    Each worker process gets its own app, so the rate limit is per worker.
+    """
+    return create_app(Settings())

@@ -55,6 +55,10 @@ class CommitteeDirectory:
                 self._alias.setdefault(a, c)
             self._alias.setdefault(_pinyin(place), c)
 
+    def ascii_aliases(self) -> tuple[str, ...]:
+        """Latin-letter names of the known committees ("wuwei"), to leave out of translation."""
+        return tuple(a for a in self._alias if a.isascii())
+
     def committee_for_place(self, place: str) -> str | None:
         return self._alias.get(place) or self._alias.get(_SUFFIX.sub("", place))
 

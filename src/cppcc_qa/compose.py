@@ -10,7 +10,7 @@ Scoring a clause (all overlaps IDF-weighted over jieba tokens, tested as substri
 - for a number question, measure precision: how much of the phrase the figure counts ("调解成功" in
   "调解成功27件") the question mentions — this keeps "124名政协委员参与诉前调解" from answering
   "how many members does the committee have";
-- for English questions (no shared words), cosine similarity of clause and question embeddings.
+- English questions arrive with Chinese focus terms mapped from their words (crosslingual.py).
 Thresholds are settings measured on the dev set (README, "Answer thresholds").
 """
 from __future__ import annotations
@@ -52,14 +52,23 @@ _YEAR_MIN = 1900  # "2024年" with no count after it is a date, not a quantity
 _DATE_RE = re.compile(r"\d{4}年(?:\d{1,2}月)?|[一二三四五六七八九十]+月")
 _NAME_RE = re.compile(r"[“《「][^”》」]{2,40}[”》」]")
 _UNIT_WORDS = frozenset(UNITS)
+MEASURE_WINDOW = 12  # characters next to a figure that name what it counts
+NAME_NEIGHBOURHOOD = 3  # characters around a quoted name searched for a question word
+TARGET_BONUS = 0.2  # "哪个社区": a clause holding 社区 gains this, one without it loses 1.5 times it
+NAMED_BONUS = 0.25  # a quoted name attached to a question word is what "是什么/叫什么" asks for
+_TITLE_RE = re.compile(r"主席|副主席|书记|秘书长|主任|部长|市长|委员长")
+# "哪个社区" / "哪部资料辑录" / "哪些省市": the word after 哪 names what the answer must contain
+_TARGET_RE = re.compile(r"哪(?:个|部|些|项|位|家|所|座|条|种|类|一)?([\u4e00-\u9fff]{1,4}?)(?:[调开举参到去与做的是有在，,？?]|$)")
+
 
 
 @dataclass(frozen=True)
 class ComposerConfig:
-    min_score: float = 0.5  # below this best-clause score the composer declines
+    min_score: float = 0.5  # below this best-clause score a number question is declined
+    min_score_text: float = 0.4  # the same for entity / list / open questions
     min_focus_recall: float = 0.34  # share of the question's topic that must stand in the sentence
+    min_focus_recall_named: float = 0.2  # the same when a quoted name is attached to a question word
     min_measure_precision: float = 0.5  # number questions: share of the counted phrase the question names
-    min_dense_similarity: float = 0.80  # English questions: clause/question cosine (e5 scale)
     passages: int = 4  # how many top passages are read for clauses
     context_budget: int = 46  # characters of leading context kept before the answering clause
 
@@ -116,6 +125,33 @@ def _unit_ok(asked: str, found: str) -> bool:
     return found == asked or found in UNIT_COMPAT.get(asked, frozenset())
 
 
+def _names_attached(clause: str, focus: Sequence[str]) -> bool:
+    """A quoted name right next to a word of the question: "建设“三区一城市”" for 建设目标是什么."""
+    for m in _NAME_RE.finditer(clause):
+        near = clause[max(0, m.start() - NAME_NEIGHBOURHOOD) : m.start()] + clause[m.end() : m.end() + NAME_NEIGHBOURHOOD]
+        if any(t in near for t in focus):
+            return True
+    return False
+
+
+def _shape_bonus(qtype: str, clause: str, target: str, named: bool) -> float:
+    """How well a clause has the shape of the answer the question type wants."""
+    bonus = 0.0
+    if target:
+        bonus += TARGET_BONUS if target in clause else -TARGET_BONUS * 1.5
+    if qtype == "list" and "、" in clause:
+        bonus += 0.1
+    elif qtype in ("entity", "open") and named:
+        bonus += NAMED_BONUS
+    elif qtype in ("entity", "open") and _NAME_RE.search(clause):
+        bonus += 0.08
+    elif qtype == "date":
+        bonus += 0.15 if _DATE_RE.search(clause) else -0.3
+    elif qtype == "who":
+        bonus += 0.15 if _TITLE_RE.search(clause) else -0.2
+    return bonus
+
+
 class ExtractiveComposer:
     """Chooses the answering clause by lexical evidence (and embeddings for English)."""
 
@@ -125,28 +161,30 @@ class ExtractiveComposer:
         idf: Callable[[str], float],
         cfg: ComposerConfig,
         known_committees: Sequence[str] = (),
-        embed_passages: Callable[[list[str]], np.ndarray] | None = None,
     ) -> None:
         self.known_committees = tuple(known_committees)
         self.replies = replies
         self.idf = idf
         self.cfg = cfg
-        self.embed_passages = embed_passages
 
     # -- scoring -----------------------------------------------------------------------------
     def _measure_text(self, clause: str, qm: QuantityMatch, counts: list[QuantityMatch]) -> str:
-        prev_end = max((m.end for m in counts if m.end <= qm.start), default=0)
-        before = clause[prev_end : qm.start]
+        """The phrase a figure counts. In "3项工作机制" / "124名政协委员参与…" the noun follows the
+        classifier; in "调结案件35件" it precedes the number. Only the words nearest the figure
+        count (`MEASURE_WINDOW` characters): the head of a Chinese noun phrase sits next to it."""
         after_end = min((m.start for m in counts if m.start >= qm.end), default=len(clause))
-        after = clause[qm.end : after_end]
-        before = re.sub(r"[（(、]", "", before)
-        if len(_terms(before)) == 0 or (len(before) <= 4 and after):
-            return before + after
-        return before
+        after = re.split(r"[（(、]", clause[qm.end : after_end], maxsplit=1)[0]
+        if _terms(after[:MEASURE_WINDOW]):
+            return after[:MEASURE_WINDOW]
+        prev_end = max((m.end for m in counts if m.end <= qm.start), default=0)
+        before = re.sub(r"^[）)、，]+|[（(]", "", clause[prev_end : qm.start])
+        return before[-MEASURE_WINDOW:]
 
     def _candidates(self, q: ParsedQuestion, hits: Sequence[Hit]) -> list[_Cand]:
         focus = _terms(q.focus_text)
         context = q.context_text + " " + q.normalized
+        tm = _TARGET_RE.search(q.focus_text)
+        target = tm.group(1) if tm else ""
         cands: list[_Cand] = []
         for rank, hit in enumerate(hits[: self.cfg.passages]):
             text = hit.chunk.text
@@ -169,38 +207,12 @@ class ExtractiveComposer:
                                 continue
                             cands.append(_Cand(0.6 * base + 0.4 * prec + prior, rank, clause, sent, qm))
                         continue
-                    if sent_rec < self.cfg.min_focus_recall:
+                    named = q.qtype in ("entity", "open") and _names_attached(clause.text, focus)
+                    if sent_rec < (self.cfg.min_focus_recall if not named else self.cfg.min_focus_recall_named):
                         continue
-                    bonus = 0.0
-                    if q.qtype == "list" and "、" in clause.text:
-                        bonus = 0.1
-                    elif q.qtype in ("entity", "open") and _NAME_RE.search(clause.text):
-                        bonus = 0.08
-                    elif q.qtype == "date":
-                        bonus = 0.15 if _DATE_RE.search(clause.text) else -0.3
+                    bonus = _shape_bonus(q.qtype, clause.text, target, named)
                     cands.append(_Cand(base + bonus + prior, rank, clause, sent, None))
         return cands
-
-    def _english_candidates(self, q: ParsedQuestion, hits: Sequence[Hit], qvec: np.ndarray | None) -> list[_Cand]:
-        if self.embed_passages is None or qvec is None:
-            return []
-        pool: list[tuple[int, Span, Span, QuantityMatch | None]] = []
-        for rank, hit in enumerate(hits[: self.cfg.passages]):
-            for sent in split_sentences(hit.chunk.text):
-                for cl in split_clauses(sent.text):
-                    clause = Span(sent.start + cl.start, sent.start + cl.end, cl.text)
-                    counts = _counts(clause.text) if q.qtype == "numeric" else [None]
-                    if counts:
-                        pool.append((rank, clause, sent, counts[0]))
-        if not pool:
-            return []
-        vecs = self.embed_passages([f"{hits[r].chunk.committee} {s.text} {c.text}" for r, c, s, _ in pool])
-        sims = vecs @ qvec.reshape(-1)
-        return [
-            _Cand(float(sim), r, c, s, qm)
-            for (r, c, s, qm), sim in zip(pool, sims)
-            if sim >= self.cfg.min_dense_similarity
-        ]
 
     # -- wording -----------------------------------------------------------------------------
     def _span(self, text: str, cand: _Cand) -> tuple[str, int, int]:
@@ -236,8 +248,9 @@ class ExtractiveComposer:
             hits = [h for h in hits if h.chunk.committee in q.committees] or []
         if not hits:
             return self.refuse(q, "not_found")
-        cands = self._english_candidates(q, hits, query_vector) if q.english else self._candidates(q, hits)
-        cands = [c for c in cands if c.score >= (self.cfg.min_score if not q.english else self.cfg.min_dense_similarity)]
+        cands = self._candidates(q, hits)
+        floor = self.cfg.min_score if q.qtype == "numeric" else self.cfg.min_score_text
+        cands = [c for c in cands if c.score >= floor]
         if not cands:
             return self.refuse(q, "not_found")
         best = max(cands, key=lambda c: (c.score, -c.hit_rank))

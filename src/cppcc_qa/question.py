@@ -6,7 +6,7 @@ The server keeps no session: the client sends the earlier turns and they are res
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .committees import CommitteeDirectory, place_of
@@ -36,7 +36,7 @@ FOLLOWUP_MAX_CHARS = 14
 class ParsedQuestion:
     original: str
     normalized: str
-    retrieval_text: str  # what is embedded and BM25-searched
+    retrieval_text: str  # what is embedded (and BM25-searched unless lexical_text is set)
     focus_text: str  # the part whose terms an answer must cover
     context_text: str  # everything the user has asked about (focus + earlier turns)
     qtype: str  # numeric | list | who | date | entity | open
@@ -45,6 +45,11 @@ class ParsedQuestion:
     unknown_places: tuple[str, ...]
     english: bool
     followup: bool = False
+    lexical_text: str = ""  # BM25 query when it differs from retrieval_text (English → corpus terms)
+
+    @property
+    def bm25_text(self) -> str:
+        return self.lexical_text or self.retrieval_text
 
 
 def _qtype(text: str) -> str:
@@ -63,13 +68,22 @@ def _strip_committees(text: str, committees: Sequence[str]) -> str:
     return re.sub(r"\s+", " ", out).strip()
 
 
-def parse_question(text: str, directory: CommitteeDirectory) -> ParsedQuestion:
-    """Analyse a stand-alone question (already validated)."""
+Translator = Callable[[str, Sequence[str]], list[str]]
+
+
+def parse_question(text: str, directory: CommitteeDirectory, translate: Translator | None = None) -> ParsedQuestion:
+    """Analyse a stand-alone question (already validated). English questions are given Chinese
+    focus terms by `translate` (crosslingual.Lexicon) when one is available."""
     norm = normalize_question(text)
     mentions = directory.mentions(norm)
     english = not re.search(r"[\u4e00-\u9fff]", norm)
     unit_m = _ASK_UNIT.search(norm)
     focus = _strip_committees(norm, mentions.known)
+    lexical = ""
+    if english and translate is not None:
+        terms = translate(norm, directory.ascii_aliases())
+        focus = " ".join(terms)
+        lexical = " ".join([*mentions.known, focus])
     return ParsedQuestion(
         original=text,
         normalized=norm,
@@ -81,6 +95,7 @@ def parse_question(text: str, directory: CommitteeDirectory) -> ParsedQuestion:
         committees=mentions.known,
         unknown_places=mentions.unknown,
         english=english,
+        lexical_text=lexical,
     )
 
 
@@ -90,16 +105,20 @@ def _is_followup(norm: str) -> bool:
     return bool(_FOLLOWUP_LEAD.search(norm) or re.search(r"呢[？?]?$", norm) or len(norm) <= 6)
 
 
-def resolve_history(question: str, history: Sequence[Turn], directory: CommitteeDirectory) -> ParsedQuestion:
+def resolve_history(
+    question: str, history: Sequence[Turn], directory: CommitteeDirectory, translate: Translator | None = None
+) -> ParsedQuestion:
     """Parse `question` in the light of earlier turns (oldest first)."""
     prev: ParsedQuestion | None = None
     for turn in history:
-        prev = _resolve_one(turn.question, prev, directory)
-    return _resolve_one(question, prev, directory)
+        prev = _resolve_one(turn.question, prev, directory, translate)
+    return _resolve_one(question, prev, directory, translate)
 
 
-def _resolve_one(question: str, prev: ParsedQuestion | None, directory: CommitteeDirectory) -> ParsedQuestion:
-    cur = parse_question(question, directory)
+def _resolve_one(
+    question: str, prev: ParsedQuestion | None, directory: CommitteeDirectory, translate: Translator | None
+) -> ParsedQuestion:
+    cur = parse_question(question, directory, translate)
     if prev is None or not _is_followup(cur.normalized):
         return cur
     fragment = _FOLLOWUP_TAIL.sub("", _FOLLOWUP_LEAD.sub("", cur.normalized)).strip()

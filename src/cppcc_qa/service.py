@@ -57,6 +57,7 @@ class QAService:
         self.fusion = FusionConfig(settings.candidates, settings.rrf_k, settings.dense_weight, settings.bm25_weight)
         self.composer_cfg = ComposerConfig()
         self._embedder: Embedder | None = None
+        self._lexicon_embedder: Embedder | None = None
         self._state: _State | None = None
         self._lock = threading.RLock()
         self._last_check = 0.0
@@ -68,10 +69,25 @@ class QAService:
             self._embedder = make_embedder(self.settings.embedder, threads=self.settings.threads)
         return self._embedder
 
+    @property
+    def lexicon_embedder(self) -> Embedder | None:
+        """The multilingual model that maps English words to corpus terms (None when switched off)."""
+        if self._lexicon_embedder is None and self.settings.lexicon_embedder:
+            self._lexicon_embedder = make_embedder(self.settings.lexicon_embedder, threads=self.settings.threads)
+        return self._lexicon_embedder
+
+    def _translator(self, st: _State):  # noqa: ANN202 - question.Translator | None
+        lex, emb = st.index.lexicon, self.lexicon_embedder
+        if lex is None or emb is None:
+            return None
+        return lambda text, skip: lex.translate(text, emb.embed_queries, skip)
+
     def warm_up(self) -> None:
         """Load the embedder and the current index (raises IndexMissingError when there is none)."""
         self.embedder.warm_up()
         self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
+        if self._state is not None and self._state.index.lexicon is not None and self.lexicon_embedder is not None:
+            self.lexicon_embedder.warm_up()
 
     def _install(self, index: IndexData) -> None:
         docs_text = None
@@ -85,13 +101,8 @@ class QAService:
             return word in docs_text
 
         directory = CommitteeDirectory((d.committee for d in index.documents), in_corpus)
-        composer = ExtractiveComposer(
-            load_replies(self.settings.prompts_dir),
-            index.idf,
-            self.composer_cfg,
-            directory.committees,
-            embed_passages=lambda texts: self.embedder.embed_passages(texts),
-        )
+        composer = ExtractiveComposer(load_replies(self.settings.prompts_dir), index.idf, self.composer_cfg,
+                                      directory.committees)
         state = _State(index, directory, composer, {c.chunk_id: i for i, c in enumerate(index.chunks)})
         with self._lock:
             self._state = state
@@ -118,7 +129,8 @@ class QAService:
     def build(self, paths: Sequence[Path] = (), progress: Callable[[int, int], None] | None = None) -> IndexData:
         """Read the reports, build a new index version, write it and swap it in atomically."""
         docs = load_corpus(list(paths) or [self.settings.corpus_dir])
-        data = build_index(docs, self.embedder, self.chunking, self.settings.faiss_index_type, progress)
+        data = build_index(docs, self.embedder, self.chunking, self.settings.faiss_index_type, progress,
+                           lexicon_embedder=self.lexicon_embedder)
         write_index(data, self.settings.index_dir)
         self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
         return self.state().index
@@ -127,7 +139,8 @@ class QAService:
     def parse(self, question: str, history: Sequence[Turn] = ()) -> ParsedQuestion:
         q = validate_question(question, self.settings.max_question_chars)
         turns = [Turn(validate_question(t.question, self.settings.max_question_chars), t.answer) for t in history]
-        return resolve_history(q, turns[-self.settings.max_history_turns :], self.state().directory)
+        st = self.state()
+        return resolve_history(q, turns[-self.settings.max_history_turns :], st.directory, self._translator(st))
 
     def query_vector(self, text: str) -> np.ndarray:
         return self.embedder.embed_queries([text])[0]
@@ -135,7 +148,7 @@ class QAService:
     def retrieve(self, parsed: ParsedQuestion, top_k: int | None = None, qvec: np.ndarray | None = None) -> list[Hit]:
         st = self.state()
         vec = self.query_vector(parsed.retrieval_text) if qvec is None else qvec
-        return hybrid_search(st.index, vec, tokenize(parsed.retrieval_text), top_k or self.settings.top_k,
+        return hybrid_search(st.index, vec, tokenize(parsed.bm25_text), top_k or self.settings.top_k,
                              self.fusion, parsed.committees)
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
@@ -147,7 +160,7 @@ class QAService:
         t2 = time.perf_counter()
         hits = self.retrieve(parsed, qvec=qvec)
         t3 = time.perf_counter()
-        draft = st.composer.compose(parsed, hits, qvec)
+        draft = st.composer.compose(parsed, hits)
         t4 = time.perf_counter()
         citations = (self.citation(draft, 1),) if draft.answerable and draft.hit else ()
         timings = {"parse": (t1 - t0) * 1e3, "embed": (t2 - t1) * 1e3, "retrieve": (t3 - t2) * 1e3,

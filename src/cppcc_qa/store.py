@@ -29,6 +29,7 @@ import numpy as np
 from . import __version__
 from .bm25 import BM25Index
 from .chunking import ChunkingConfig, chunk_document
+from .crosslingual import Lexicon, lexicon_vocabulary
 from .embedders import Embedder
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from .records import Chunk, Document
@@ -52,6 +53,7 @@ class IndexData:
     vectors: VectorIndex
     bm25: BM25Index
     term_df: dict[str, int]
+    lexicon: Lexicon | None = None
     path: Path | None = None
 
     def idf(self, term: str) -> float:
@@ -83,8 +85,10 @@ def build_index(
     faiss_type: str = "auto",
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = 32,
+    lexicon_embedder: Embedder | None = None,
 ) -> IndexData:
-    """Chunk, embed and index documents in memory (no disk I/O)."""
+    """Chunk, embed and index documents in memory (no disk I/O). With `lexicon_embedder`, the
+    corpus vocabulary is embedded too, for English questions (crosslingual.py)."""
     chunks = [c for d in docs for c in chunk_document(d, chunking)]
     texts = [c.index_text() for c in chunks]
     embedder.warm_up()
@@ -98,6 +102,10 @@ def build_index(
     tokens = [tokenize(t) for t in texts]
     bm25 = BM25Index.build(tokens)
     term_df = dict(Counter(t for toks in tokens for t in set(toks)))
+    lexicon = None
+    if lexicon_embedder is not None:
+        terms = lexicon_vocabulary(term_df)
+        lexicon = Lexicon(tuple(terms), lexicon_embedder.embed_passages(terms, batch_size=128))
     built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     chash = corpus_hash(docs)
     version = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{chash[:8]}-{uuid.uuid4().hex[:4]}"
@@ -113,8 +121,9 @@ def build_index(
         "chunks": len(chunks),
         "built_at": built_at,
         "package_version": __version__,
+        "lexicon": lexicon_embedder.name if lexicon_embedder is not None else None,
     }
-    return IndexData(version, manifest, tuple(docs), tuple(chunks), vindex, bm25, term_df)
+    return IndexData(version, manifest, tuple(docs), tuple(chunks), vindex, bm25, term_df, lexicon)
 
 
 def _write_jsonl(path: Path, rows: Sequence[dict]) -> None:
@@ -135,6 +144,9 @@ def write_index(data: IndexData, root: Path) -> Path:
         data.vectors.save(tmp / "vectors.faiss")
         data.bm25.save(tmp / "bm25")
         (tmp / "terms.json").write_text(json.dumps(data.term_df, ensure_ascii=False), encoding="utf-8")
+        if data.lexicon is not None:
+            (tmp / "lexicon_terms.json").write_text(json.dumps(data.lexicon.terms, ensure_ascii=False), encoding="utf-8")
+            np.save(tmp / "lexicon.npy", data.lexicon.vectors)
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
         manifest = dict(data.manifest, files={str(p.relative_to(tmp)): _sha256(p) for p in files})
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -213,8 +225,12 @@ def load_index(
         vectors = VectorIndex.load(folder / "vectors.faiss", manifest["faiss_type"])
         bm25 = BM25Index.load(folder / "bm25")
         term_df = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
+        lexicon = None
+        if manifest.get("lexicon"):
+            terms = json.loads((folder / "lexicon_terms.json").read_text(encoding="utf-8"))
+            lexicon = Lexicon(tuple(terms), np.load(folder / "lexicon.npy", mmap_mode="r"))
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(f"index at {folder} could not be read ({exc}); rebuild with `cppcc-qa build`") from exc
     if len(vectors) != len(chunks) or bm25.n != len(chunks):
         raise IndexCorruptError(f"index at {folder} is inconsistent (vectors/BM25/chunks differ); rebuild")
-    return IndexData(manifest["version"], manifest, docs, chunks, vectors, bm25, term_df, folder)
+    return IndexData(manifest["version"], manifest, docs, chunks, vectors, bm25, term_df, lexicon, folder)

@@ -1,0 +1,521 @@
+/* 政协工作报告问答 — the page. Plain JS, no build step, nothing loaded from elsewhere.
+ *
+ * Safety rule: text from the server or the reader (questions, answers, passages, titles) is only
+ * ever put into the page with textContent / createTextNode, never as HTML.
+ */
+(() => {
+  "use strict";
+
+  const API = { ask: "api/ask", feedback: "api/feedback", health: "api/health", documents: "api/documents" };
+  const REFUSAL_TITLE = "报告中没有找到相关内容";
+  const COPIED_MS = 2000;
+
+  const state = {
+    history: [],          // finished turns sent as context: [{question, answer}]
+    maxTurns: 6,          // replaced by /api/health limits
+    maxChars: 1000,
+    busy: false,
+    turnCount: 0,
+  };
+
+  const turns = new WeakMap(); // <li class="turn"> -> Turn, for keyboard handling
+  const $ = (id) => document.getElementById(id);
+  const form = $("ask-form");
+  const input = $("question");
+  const sendButton = $("send");
+  const conversation = $("conversation");
+  const welcome = $("welcome");
+  const hint = $("composer-hint");
+  const serviceStatus = $("service-status");
+
+  /** Build an element. `props` are DOM properties (textContent, className, type…) except
+   *  keys containing "-" or "role", which become attributes. Children: nodes or plain text. */
+  function el(tag, props = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (value === undefined || value === null) continue;
+      if (key.includes("-") || key === "role") node.setAttribute(key, String(value));
+      else node[key] = value;
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  function prefersReducedMotion() {
+    return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  }
+
+  // ---------------------------------------------------------------- server-sent events over fetch
+
+  /** Yield {event, data} from a text/event-stream body (any of \r\n, \r, \n line ends). */
+  async function* readEvents(body) {
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    let event = "message";
+    let data = [];
+    for (;;) {
+      const { value, done } = await reader.read();
+      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
+      for (;;) {
+        const m = /\r\n|\r|\n/.exec(buffer);
+        if (!m) break;
+        if (!done && m[0] === "\r" && m.index === buffer.length - 1) break; // "\r\n" may be split
+        const line = buffer.slice(0, m.index);
+        buffer = buffer.slice(m.index + m[0].length);
+        if (line === "") {
+          if (data.length) yield { event, data: data.join("\n") };
+          event = "message";
+          data = [];
+          continue;
+        }
+        if (line.startsWith(":")) continue; // comment / keep-alive ping
+        const colon = line.indexOf(":");
+        const field = colon < 0 ? line : line.slice(0, colon);
+        let val = colon < 0 ? "" : line.slice(colon + 1);
+        if (val.startsWith(" ")) val = val.slice(1);
+        if (field === "event") event = val;
+        else if (field === "data") data.push(val);
+      }
+      if (done) {
+        if (data.length) yield { event, data: data.join("\n") };
+        return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------- error messages
+
+  async function describeFailure(res) {
+    let message = "";
+    try {
+      const body = await res.json();
+      message = (body && body.error && body.error.message) || "";
+    } catch (_) { /* not JSON: fall back to the status below */ }
+    switch (res.status) {
+      case 422: return "问题没能提交：" + (message || "输入有误，请修改后再试。");
+      case 413: return "内容太长，服务器拒收了。请缩短问题后再试。";
+      case 429: {
+        const wait = res.headers.get("Retry-After");
+        return "提问太频繁了，请" + (wait ? " " + wait + " 秒后" : "稍等片刻再") + "再试。";
+      }
+      case 503: return "问答服务暂时不可用（报告索引还没有准备好），请稍后再试。" + (message ? "\n" + message : "");
+      default:
+        if (res.status >= 500) return "服务器出错了（" + res.status + "），请稍后再试。";
+        return "请求失败（" + res.status + "）" + (message ? "：" + message : "。");
+    }
+  }
+
+  const NETWORK_ERROR = "网络连接失败，没能联系到问答服务。请检查网络后重试。";
+  const STREAM_BROKEN = "回答传输中断了，请重试。";
+
+  // ----------------------------------------------------------------------------- citations
+
+  /** [start, end) of the quote inside the passage text, or null. */
+  function quoteRange(citation) {
+    const text = citation.text || "";
+    const quote = citation.quote || "";
+    if (!quote) return null;
+    const offset = citation.start - citation.passage_start;
+    if (Number.isInteger(offset) && offset >= 0 && text.slice(offset, offset + quote.length) === quote) {
+      return [offset, offset + quote.length];
+    }
+    const found = text.indexOf(quote);
+    return found >= 0 ? [found, found + quote.length] : null;
+  }
+
+  function citationLabel(c) {
+    return [c.title, c.section].filter(Boolean).join(" · ");
+  }
+
+  // --------------------------------------------------------------------------------- one turn
+
+  class Turn {
+    constructor(question) {
+      this.id = "turn-" + (++state.turnCount);
+      this.question = question;
+      this.citations = [];
+      this.text = "";
+      this.final = null;
+      this.openChip = null;
+
+      this.answerText = el("p", { className: "answer-text" });
+      this.statusLine = el("p", { className: "answer-status" }, "正在查找报告…");
+      this.refusal = el("p", { className: "refusal-title", hidden: true }, REFUSAL_TITLE);
+      this.sources = el("div", { className: "sources", hidden: true });
+      this.actions = el("div", { className: "answer-actions", hidden: true });
+      this.passage = el("aside", {
+        className: "passage", id: this.id + "-passage", hidden: true, tabIndex: -1,
+        "aria-label": "引用的报告原文",
+      });
+      this.answer = el("article", { className: "answer pending", "aria-label": "回答" },
+        el("div", { className: "answer-main" },
+          this.refusal, this.answerText, this.statusLine, this.sources, this.actions),
+        this.passage);
+      this.node = el("li", { className: "turn", id: this.id },
+        el("div", { className: "question" },
+          el("span", { className: "visually-hidden" }, "问："),
+          el("p", { className: "question-text" }, question)),
+        this.answer);
+      turns.set(this.node, this);
+    }
+
+    setCitations(citations) {
+      this.citations = Array.isArray(citations) ? citations : [];
+      this.statusLine.textContent = "正在整理回答…";
+      this.render();
+    }
+
+    appendText(piece) { this.text += piece; this.render(); }
+
+    setText(text) { this.text = text; this.render(); }
+
+    /** Rebuild the answer paragraph: plain text with each [n] turned into a citation chip. */
+    render() {
+      const parts = [];
+      const marker = /\[(\d+)\]/g;
+      let last = 0;
+      let m;
+      while ((m = marker.exec(this.text)) !== null) {
+        const citation = this.citations.find((c) => c.n === Number(m[1]));
+        if (!citation) continue;
+        if (m.index > last) parts.push(document.createTextNode(this.text.slice(last, m.index)));
+        parts.push(this.chip(citation));
+        last = marker.lastIndex;
+      }
+      parts.push(document.createTextNode(this.text.slice(last)));
+      this.answerText.replaceChildren(...parts);
+    }
+
+    chip(citation, withLabel = false) {
+      const button = el("button", {
+        type: "button", className: withLabel ? "chip chip-source" : "chip",
+        "aria-label": "查看出处 " + citation.n + "：" + citationLabel(citation),
+        "aria-expanded": "false", "aria-controls": this.passage.id,
+        title: citationLabel(citation),
+      }, el("span", { className: "chip-n" }, String(citation.n)));
+      if (withLabel) button.append(el("span", { className: "chip-label" }, citationLabel(citation)));
+      button.dataset.n = String(citation.n);
+      button.addEventListener("click", () => this.togglePassage(citation, button));
+      return button;
+    }
+
+    togglePassage(citation, button) {
+      if (this.openChip === button && !this.passage.hidden) {
+        this.closePassage();
+        return;
+      }
+      this.showPassage(citation, button);
+    }
+
+    showPassage(citation, button) {
+      for (const b of this.answer.querySelectorAll(".chip[aria-expanded='true']")) {
+        b.setAttribute("aria-expanded", "false");
+      }
+      button.setAttribute("aria-expanded", "true");
+      this.openChip = button;
+
+      const body = el("blockquote", { className: "passage-text" });
+      const text = citation.text || "";
+      const range = quoteRange(citation);
+      if (range) {
+        body.append(
+          document.createTextNode(text.slice(0, range[0])),
+          el("mark", {}, text.slice(range[0], range[1])),
+          document.createTextNode(text.slice(range[1])));
+      } else {
+        body.append(document.createTextNode(text));
+      }
+      const close = el("button", { type: "button", className: "passage-close", "aria-label": "关闭原文" }, "×");
+      close.addEventListener("click", () => this.closePassage(true));
+      this.passage.replaceChildren(
+        el("div", { className: "passage-head" },
+          el("p", { className: "passage-n" }, "出处 [" + citation.n + "]"),
+          close),
+        el("h3", { className: "passage-title" }, citation.title || "（无标题）"),
+        el("p", { className: "passage-meta" }, [citation.committee, citation.section].filter(Boolean).join(" · ")),
+        body);
+      this.passage.hidden = false;
+      this.answer.classList.add("with-passage");
+      this.passage.focus({ preventScroll: true });
+      const box = this.passage.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) {
+        this.passage.scrollIntoView({ block: "nearest", behavior: prefersReducedMotion() ? "auto" : "smooth" });
+      }
+    }
+
+    closePassage(returnFocus = false) {
+      this.passage.hidden = true;
+      this.answer.classList.remove("with-passage");
+      if (this.openChip) {
+        this.openChip.setAttribute("aria-expanded", "false");
+        if (returnFocus) this.openChip.focus();
+      }
+      this.openChip = null;
+    }
+
+    finish(response) {
+      this.final = response;
+      this.citations = response.citations || this.citations;
+      this.setText(response.answer || "");
+      this.statusLine.remove();
+      this.answer.classList.remove("pending");
+      if (!response.answerable) {
+        this.answer.classList.add("refusal");
+        this.refusal.hidden = (response.answer || "").trim().replace(/[。.]$/, "") === REFUSAL_TITLE;
+      }
+      if (this.citations.length) {
+        this.sources.replaceChildren(
+          el("h3", { className: "sources-title" }, "出处"),
+          el("ul", { className: "source-list" },
+            ...this.citations.map((c) => el("li", {}, this.chip(c, true)))));
+        this.sources.hidden = false;
+      }
+      this.buildActions();
+    }
+
+    fail(message, retry) {
+      this.statusLine.remove();
+      this.answer.classList.remove("pending");
+      this.answer.classList.add("failed");
+      const box = el("div", { className: "error", role: "alert" },
+        el("p", { className: "error-text" }, message));
+      if (retry) {
+        const again = el("button", { type: "button", className: "retry" }, "重试");
+        again.addEventListener("click", () => { this.node.remove(); retry(); });
+        box.append(again);
+      }
+      this.answer.querySelector(".answer-main").append(box);
+    }
+
+    buildActions() {
+      const note = el("span", { className: "action-note", role: "status" });
+      const copy = el("button", { type: "button", className: "action copy", "aria-label": "复制回答" }, "复制");
+      copy.addEventListener("click", async () => {
+        note.textContent = (await copyText(this.copyable())) ? "已复制" : "复制失败，请手动选择文字复制";
+        setTimeout(() => { note.textContent = ""; }, COPIED_MS);
+      });
+      const up = el("button", { type: "button", className: "action vote", "aria-label": "回答有帮助", "aria-pressed": "false" }, "👍 有用");
+      const down = el("button", { type: "button", className: "action vote", "aria-label": "回答没有帮助", "aria-pressed": "false" }, "👎 没用");
+      const vote = async (rating, button) => {
+        up.disabled = down.disabled = true;
+        button.setAttribute("aria-pressed", "true");
+        const ok = await this.sendFeedback(rating, note);
+        if (!ok) {
+          up.disabled = down.disabled = false;
+          button.setAttribute("aria-pressed", "false");
+        }
+      };
+      up.addEventListener("click", () => vote("up", up));
+      down.addEventListener("click", () => vote("down", down));
+      this.actions.replaceChildren(copy, up, down, note);
+      this.actions.hidden = false;
+    }
+
+    copyable() {
+      const lines = [this.text];
+      if (this.citations.length) {
+        lines.push("", "出处：");
+        for (const c of this.citations) lines.push("[" + c.n + "] " + citationLabel(c) + "：" + (c.quote || ""));
+      }
+      return lines.join("\n");
+    }
+
+    async sendFeedback(rating, note) {
+      const r = this.final;
+      const body = {
+        question: this.question, answer: r.answer, rating,
+        citations: (r.citations || []).map((c) => ({ n: c.n, passage_id: c.passage_id, quote: c.quote })),
+      };
+      try {
+        const res = await fetch(API.feedback, {
+          method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+        });
+        if (!res.ok) {
+          note.textContent = "反馈没有送达：" + (await describeFailure(res));
+          return false;
+        }
+        note.textContent = "谢谢您的反馈！";
+        return true;
+      } catch (_) {
+        note.textContent = "反馈没有送达：" + NETWORK_ERROR;
+        return false;
+      }
+    }
+  }
+
+  async function copyText(text) {
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(text);
+        return true;
+      }
+    } catch (_) { /* fall through to the old way */ }
+    const area = el("textarea", { value: text, readOnly: true, className: "copy-buffer" });
+    document.body.append(area);
+    area.select();
+    let ok = false;
+    try { ok = document.execCommand("copy"); } catch (_) { ok = false; }
+    area.remove();
+    return ok;
+  }
+
+  // ------------------------------------------------------------------------------------ asking
+
+  async function ask(question) {
+    state.busy = true;
+    sendButton.disabled = true;
+    welcome.hidden = true;
+    const turn = new Turn(question);
+    conversation.append(turn.node);
+    conversation.setAttribute("aria-busy", "true");
+    turn.node.scrollIntoView({ block: "start", behavior: prefersReducedMotion() ? "auto" : "smooth" });
+    try {
+      await streamAnswer(turn, question, () => ask(question));
+    } finally {
+      conversation.setAttribute("aria-busy", "false");
+      state.busy = false;
+      sendButton.disabled = false;
+    }
+  }
+
+  async function streamAnswer(turn, question, retry) {
+    const history = state.history.slice(-state.maxTurns);
+    let res;
+    try {
+      res = await fetch(API.ask, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+        body: JSON.stringify({ question, history, stream: true }),
+      });
+    } catch (_) {
+      turn.fail(NETWORK_ERROR, retry);
+      return;
+    }
+    if (!res.ok) {
+      turn.fail(await describeFailure(res), res.status === 422 || res.status === 413 ? null : retry);
+      return;
+    }
+    let final = null;
+    try {
+      for await (const { event, data } of readEvents(res.body)) {
+        const payload = JSON.parse(data);
+        if (event === "sources") turn.setCitations(payload);
+        else if (event === "delta") turn.appendText(payload.text || "");
+        else if (event === "answer") turn.setText(payload.answer || "");
+        else if (event === "done") final = payload;
+        else if (event === "error") throw new Error((payload.error && payload.error.message) || "error");
+      }
+    } catch (_) {
+      turn.fail(STREAM_BROKEN, retry);
+      return;
+    }
+    if (!final) {
+      turn.fail(STREAM_BROKEN, retry);
+      return;
+    }
+    turn.finish(final);
+    state.history.push({ question: final.question || question, answer: final.answer || "" });
+  }
+
+  function submit() {
+    const question = input.value.trim();
+    if (!question) {
+      hint.textContent = "请先输入问题。";
+      input.focus();
+      return;
+    }
+    if (question.length > state.maxChars) {
+      hint.textContent = "问题太长了：" + question.length + " 字，最多 " + state.maxChars + " 字。";
+      return;
+    }
+    if (state.busy) {
+      hint.textContent = "上一个问题还在回答中，请稍候。";
+      return;
+    }
+    hint.textContent = "";
+    input.value = "";
+    autoGrow();
+    ask(question);
+  }
+
+  function autoGrow() {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight, 200) + "px";
+  }
+
+  function newChat() {
+    state.history = [];
+    conversation.replaceChildren();
+    welcome.hidden = false;
+    hint.textContent = "";
+    input.focus();
+  }
+
+  // ------------------------------------------------------------------------------ start-up
+
+  async function checkService() {
+    try {
+      const res = await fetch(API.health);
+      if (res.ok) {
+        const health = await res.json();
+        if (health.limits) {
+          state.maxTurns = health.limits.max_history_turns ?? state.maxTurns;
+          state.maxChars = health.limits.max_question_chars ?? state.maxChars;
+        }
+        serviceStatus.hidden = true;
+        loadDocuments();
+        return;
+      }
+      serviceStatus.textContent = await describeFailure(res);
+    } catch (_) {
+      serviceStatus.textContent = NETWORK_ERROR;
+    }
+    serviceStatus.hidden = false;
+  }
+
+  async function loadDocuments() {
+    try {
+      const res = await fetch(API.documents);
+      if (!res.ok) return;
+      const { documents } = await res.json();
+      if (!Array.isArray(documents) || !documents.length) return;
+      $("document-list").replaceChildren(...documents.map((d) =>
+        el("li", {}, el("span", { className: "doc-committee" }, d.committee || ""), " ", d.title || d.doc_id)));
+      $("documents").hidden = false;
+    } catch (_) { /* the list is a nicety; asking still works */ }
+  }
+
+  form.addEventListener("submit", (e) => { e.preventDefault(); submit(); });
+  input.addEventListener("keydown", (e) => {
+    // Enter sends; Shift+Enter is a new line; Enter that confirms an IME candidate does nothing.
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      submit();
+    }
+  });
+  input.addEventListener("input", () => {
+    autoGrow();
+    const left = state.maxChars - input.value.trim().length;
+    hint.textContent = left < 0 ? "问题太长了，请删去 " + (-left) + " 字。" : left < 50 ? "还可输入 " + left + " 字。" : "";
+  });
+  $("new-chat").addEventListener("click", newChat);
+  for (const button of document.querySelectorAll(".example")) {
+    button.addEventListener("click", () => {
+      if (state.busy) return;
+      input.value = button.textContent;
+      submit();
+    });
+  }
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    const node = e.target.closest && e.target.closest(".turn");
+    const turn = node && turns.get(node);
+    if (turn && !turn.passage.hidden) turn.closePassage(true);
+  });
+
+  checkService();
+})();
