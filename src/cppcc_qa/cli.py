@@ -64,6 +64,55 @@ def build(
               f"embedder {m['embedder']} ({m['dim']}d), faiss {m['faiss_type']}")
 
 
+def _print_update(update) -> None:  # noqa: ANN001 - library.LibraryUpdate
+    for c in update.changes:
+        err.print(f"{c.status}: {c.source} — {c.message}", markup=False, highlight=False, soft_wrap=True)
+    if update.written:
+        err.print(f"index {update.index_version}: {update.documents} documents, {update.chunks} chunks")
+    else:
+        err.print(f"index unchanged ({update.index_version})")
+
+
+@app.command()
+def add(
+    paths: Annotated[list[Path], typer.Argument(help="report files (.md .txt .pdf .docx .html) or folders of them")],
+    embedder: EmbedderOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Add reports to the index, or replace the one with the same file name, without a rebuild."""
+    from .ingest.corpus import collect_files
+
+    files = [(f.name, f.read_bytes()) for f in collect_files(paths)]
+    if not files:
+        _fail(f"no reports found in {', '.join(map(str, paths))}")
+    _print_update(_service(_settings(embedder, index_dir), warm=False).add_files(files))
+
+
+@app.command()
+def remove(
+    doc_id: Annotated[str, typer.Argument(help="the report's doc id (see `cppcc-qa documents`)")],
+    embedder: EmbedderOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Remove one report from the index, without a rebuild."""
+    _print_update(_service(_settings(embedder, index_dir), warm=False).remove_document(doc_id))
+
+
+@app.command()
+def documents(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per report")] = False,
+    embedder: EmbedderOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """List the indexed reports: doc id, committee, characters, source file, title."""
+    svc = _service(_settings(embedder, index_dir), warm=False)
+    svc.load()
+    for d in svc.documents():  # plain print: tab-separated lines stay cut-able
+        print(json.dumps(d.to_dict(), ensure_ascii=False) if as_json else
+              f"{d.doc_id}\t{d.committee or '—'}\t{len(d.text)}\t{d.source}\t{d.title}")
+    err.print(f"index {svc.index_version}")
+
+
 def _print_answer(a: dict) -> None:
     out = Console()
     out.print(a["answer"], markup=False, highlight=False)
@@ -175,7 +224,8 @@ def serve(
 def main() -> None:
     """Entry point: run the app, translating package errors into one line and exit code 2."""
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)  # click returns an Exit's code here instead of raising it
+        sys.exit(rc if isinstance(rc, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except CppccError as exc:

@@ -73,6 +73,7 @@ class ComposerConfig:
     # English questions reach the passage through word-by-word translation, which loses words
     # ("investment promotion" → 投资 促进, not 招商引资): the counted phrase is matched more loosely.
     min_measure_precision_en: float = 0.3
+    max_unmatched_share: float = 0.3  # English: share of content words with no corpus counterpart
     passages: int = 4  # how many top passages are read for clauses
     context_budget: int = 46  # characters of leading context kept before the answering clause
 
@@ -267,6 +268,9 @@ class ExtractiveComposer:
             hits = [h for h in hits if h.chunk.committee in q.committees] or []
         if not hits:
             return self.refuse(q, "not_found")
+        n_focus = len(_terms(q.focus_text))
+        if q.unmatched and len(q.unmatched) / (len(q.unmatched) + n_focus) >= self.cfg.max_unmatched_share:
+            return self.refuse(q, "not_found")  # the question asks about words the reports never use
         cands = self._candidates(q, hits)
         floor = self.cfg.min_score if q.qtype == "numeric" else self.cfg.min_score_text
         cands = [c for c in cands if c.score >= floor]

