@@ -14,6 +14,10 @@ __all__ = ["Replies", "load_replies"]
 _REQUIRED = {
     "answer": {"committee", "span", "n"},
     "answer_en": {"span", "n"},
+    "answer_part": {"span", "n"},
+    "part_continued": {"span", "n"},
+    "parts_joiner": set(),
+    "parts_end": set(),
     "refuse_not_found": set(),
     "refuse_not_found_en": set(),
     "refuse_unknown_committee": {"place"},
@@ -26,6 +30,10 @@ _REQUIRED = {
 class Replies:
     answer: str
     answer_en: str
+    answer_part: str
+    part_continued: str
+    parts_joiner: str
+    parts_end: str
     refuse_not_found: str
     refuse_not_found_en: str
     refuse_unknown_committee: str

@@ -29,6 +29,7 @@ _LIST = re.compile(r"哪些|有哪|which (?:\w+ )?(?:provinces|cities|places|one
 _WHO = re.compile(r"谁|哪位|who\b", re.I)
 _DATE = re.compile(r"什么时候|何时|哪一?年(?!度)|哪个月|when\b", re.I)
 _ENTITY = re.compile(r"什么|哪个|哪部|哪项|哪里|叫|名称|what|which|where", re.I)
+_MULTI = re.compile(r"各[有是为]?(?:多少|几)|分别|各自|both|respectively|each", re.I)
 _FOLLOWUP_LEAD = re.compile(r"^(?:那么|那|还有|另外|and|what about|how about)\s*", re.I)
 _FOLLOWUP_TAIL = re.compile(r"(?:的|又|是)?(?:呢|吗)?[？?。!！\s]*$")
 # A follow-up is short; longer questions stand on their own.
@@ -50,6 +51,7 @@ class ParsedQuestion:
     followup: bool = False
     lexical_text: str = ""  # BM25 query when it differs from retrieval_text (English → corpus terms)
     unmatched: tuple[str, ...] = ()  # English content words with no counterpart in the corpus
+    multi: bool = False  # asks for several things at once ("…各多少", "分别", two question words)
 
     @property
     def bm25_text(self) -> str:
@@ -105,6 +107,7 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
         english=english,
         lexical_text=lexical,
         unmatched=unmatched,
+        multi=bool(_MULTI.search(norm)) or len(re.findall(r"多少|几[个项次件名条篇]", norm)) >= 2,
     )
 
 

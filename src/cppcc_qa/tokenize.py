@@ -19,14 +19,15 @@ _jieba = None
 # such as 政协 stay, because they separate passages of different committees' reports.
 STOPWORDS = frozenset(
     """的 了 和 与 及 或 在 是 有 为 对 把 被 将 等 也 都 而 并 其 之 以 于 从 到 向 由 给
-    这 那 这个 那个 哪 吗 呢 吧 啊 么 个 年 月 日 中 上 下 又 还 就 才 已 已经 共 共有 累计 先后
+    这 那 这个 那个 哪 吗 呢 吧 啊 么 个 年 月 日 中 上 下 又 还 就 才 已 已经 已有 共 共有 共计 累计 先后
+    其中 达到 达 超过 总计
     the a an of in on to for by with and or did does do is are was were how what which who many much
     """.split()
 )
 # Words that only make a question a question.
 QUESTION_WORDS = frozenset(
     """多少 几 几个 几项 几次 什么 哪些 哪个 哪部 哪里 哪 谁 何 如何 怎样 怎么 是否 有没有 叫 叫做
-    名称 大约 约 大概 请问 一下 呢 吗 how many much what which who when where""".split()
+    名称 大约 约 大概 请问 一下 呢 吗 各 各自 分别 比 相差 差 多 少 一共 总共 合计 加起来 how many much what which who when where""".split()
 )
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 
