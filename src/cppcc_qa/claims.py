@@ -26,13 +26,19 @@ from .tokenize import content_terms
 __all__ = [
     "FigureContext",
     "FigureMatch",
+    "Agreement",
     "figure_contexts",
     "claim_quantities",
     "claim_terms",
+    "strip_words",
+    "score_figure",
     "rank_figures",
-    "compare",
     "units_compatible",
-    "Agreement",
+    "interval",
+    "compare",
+    "ABOVE",
+    "BELOW",
+    "AROUND",
 ]
 
 #: Units that count the same kind of thing; a figure in a related unit ("3个" for "3项") is
@@ -45,7 +51,7 @@ UNIT_GROUPS: tuple[frozenset[str], ...] = (
 RELATED_UNIT_FACTOR = 0.85
 #: Where a claim word is found around a report figure, and what that is worth.
 IN_CLAUSE = 1.0  # in the figure's measure or its clause: the claim names what the figure counts
-IN_SENTENCE = 0.35  # elsewhere in its sentence: the same topic, maybe another count
+IN_SENTENCE = 0.5  # elsewhere in its sentence: the same topic, maybe another count
 IN_PARAGRAPH = 0.15  # elsewhere in its paragraph: at most the same heading
 #: Share of the score that depends on how much of the figure's measure the claim mentions.
 MEASURE_COVERAGE_WEIGHT = 0.3
@@ -59,6 +65,17 @@ BELOW = frozenset({"近", "不足", "不到"})
 AROUND = frozenset({"约", "左右"})
 _CLAIM_CLAUSE_BREAKS = "，,。；;：:！？!?\n"
 _DATE_AFTER = re.compile(r"^[月日号]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_JOINERS = "、，,和及与并 "
+_LIST_MARKS = "、"
+_BRACKETED = re.compile(r"（[^（）]*）|\([^()]*\)")
+#: Words in a claim that say nothing about what is counted ("其中市级19个").
+CLAIM_FILLERS: tuple[str, ...] = (
+    "其中", "分别", "合计", "总计", "共计", "一共", "总共", "达到", "约有", "数量", "总数", "数目",
+    "个数", "次数", "人数", "总量",
+)
+#: A claim clause naming fewer words than this borrows the clause before it ("…149个，其中市级19个").
+MIN_CONTEXT_TERMS = 2
 
 
 @dataclass(frozen=True)
@@ -66,19 +83,22 @@ class FigureContext:
     """A report figure with the texts around it (all from the document text)."""
 
     figure: Figure
-    clause: str
+    clause: str  # the figure's own part of its clause (see `figure_contexts`)
     sentence: str
     paragraph: str
-    clause_start: int  # offsets in the document text of the clause holding the figure
+    clause_start: int  # offsets in the document text of the span quoted for the figure
     clause_end: int
+    after: str = ""  # what its clause says after the number ("参与诉前调解" after "124名政协委员")
 
 
 @dataclass(frozen=True)
 class FigureMatch:
-    """How well a report figure matches a claim figure (score in 0..1)."""
+    """How well a report figure matches a claim figure: `score` in 0..1, and `cover`, the share
+    of the figure's measure that the claim mentions (0..1)."""
 
     context: FigureContext
     score: float
+    cover: float = 0.0
 
     @property
     def figure(self) -> Figure:
@@ -108,33 +128,73 @@ def _span(text: str, start: int, end: int, breaks: str) -> tuple[int, int]:
 
 def figure_contexts(docs: Sequence[Document], chunks: Sequence[Chunk], figures: Iterable[Figure]
                     ) -> list[FigureContext]:
-    """Each figure with its clause, sentence and paragraph (the chunk holding it)."""
+    """Each figure with its clause, sentence and paragraph (the chunk holding it). The clause is
+    cut at the neighbouring figures and at the list mark after the figure ("协调办理提案452件、
+    现场督办24件": "现场督办" is the 24's), and bracketed breakdowns that do not hold the figure
+    are left out of its words."""
     by_doc = {d.doc_id: d for d in docs}
     by_chunk = {c.chunk_id: c for c in chunks}
+    figures = list(figures)
     out = []
     for f in figures:
         text = by_doc[f.doc_id].text
         ca, cb = _span(text, f.start, f.end, CLAUSE_BREAKS.replace("（", "").replace("）", ""))
         sa, sb = _span(text, f.start, f.end, SENTENCE_BREAKS)
+        lo = max([ca] + [g.end for g in figures if g.doc_id == f.doc_id and ca <= g.end <= f.start])
+        hi = min([cb] + [g.start for g in figures if g.doc_id == f.doc_id and f.end <= g.start <= cb]
+                 + [k for k in range(f.end, cb) if text[k] in _LIST_MARKS][:1])
+        foreign = _foreign_brackets(text, ca, cb, f.start)
+        words = "".join(ch for k, ch in enumerate(text[lo:hi], lo) if k not in foreign)
+        after = "".join(ch for k, ch in enumerate(text[f.end:hi], f.end) if k not in foreign)
+        qa, qb = (ca, cb) if _in_brackets(text, ca, f.start) else _trim_span(text, lo, hi)
         chunk = by_chunk.get(f.passage_id)
         paragraph = chunk.text if chunk else text[sa:sb]
-        out.append(FigureContext(f, text[ca:cb], text[sa:sb], paragraph, ca, cb))
+        out.append(FigureContext(f, words, text[sa:sb], paragraph, qa, qb, after))
     return out
 
 
+def _foreign_brackets(text: str, start: int, end: int, at: int) -> set[int]:
+    """Offsets of bracketed breakdowns in text[start:end] that do not hold offset `at`: "市级" in
+    "149个（市级19个、县区130个）" describes the 19, not the 149."""
+    out: set[int] = set()
+    for m in _BRACKETED.finditer(text, start, end):
+        if not m.start() <= at < m.end():
+            out.update(range(m.start(), m.end()))
+    return out
+
+
+def _in_brackets(text: str, start: int, at: int) -> bool:
+    """True when offset `at` is inside brackets opened after `start` (a breakdown's figure is
+    quoted with the figure it breaks down)."""
+    depth = 0
+    for ch in text[start:at]:
+        depth += ch in "（("
+        depth -= ch in "）)"
+    return depth > 0
+
+
+def _trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without joining punctuation and words at its ends ("、现场督办24件" → "现场督办24件")."""
+    while start < end and text[start] in _JOINERS:
+        start += 1
+    while end > start and text[end - 1] in _JOINERS:
+        end -= 1
+    return start, end
+
+
 def claim_quantities(text: str) -> list[QuantityMatch]:
-    """The figures of a claim: quantities with a unit other than a year ("2024年"), and bare
-    numbers that are not years or dates ("共149" counts, "2024" and "11月" do not)."""
-    out = []
+    """The figures of a claim: quantities with a unit other than a year ("2024年"), or, when it
+    has none, bare numbers that are not years or dates ("共149" counts, "2024" and "11月" do not)."""
+    with_unit, bare = [], []
     for m in find_quantities(text):
         q = m.quantity
         if q.unit == "年" and not q.qualifier and YEAR_RANGE[0] <= q.value <= YEAR_RANGE[1]:
             continue
-        if not q.unit:
-            if YEAR_RANGE[0] <= q.value <= YEAR_RANGE[1] or _DATE_AFTER.match(text[m.end:]):
-                continue
-        out.append(m)
-    return out
+        if q.unit:
+            with_unit.append(m)
+        elif not (YEAR_RANGE[0] <= q.value <= YEAR_RANGE[1] or _DATE_AFTER.match(text[m.end :])):
+            bare.append(m)
+    return with_unit or bare
 
 
 def claim_terms(text: str, quantities: Sequence[QuantityMatch], i: int, idf: Callable[[str], float],
@@ -145,11 +205,30 @@ def claim_terms(text: str, quantities: Sequence[QuantityMatch], i: int, idf: Cal
     a, b = _span(text, m.start, m.end, _CLAIM_CLAUSE_BREAKS)
     lo = max([a] + [q.end for q in quantities[:i] if q.end <= m.start])
     hi = min([b] + [q.start for q in quantities[i + 1 :] if q.start >= m.end])
-    context = f"{text[lo:m.start]} {text[m.end:hi]}"
-    for word in sorted(drop, key=len, reverse=True):
-        context = context.replace(word, " ")
-    terms = dict.fromkeys(t for t in content_terms(context) if len(t) >= MIN_TERM_CHARS)
+    terms = _words(f"{text[lo:m.start]} {text[m.end:hi]}", drop)
+    if len(terms) < MIN_CONTEXT_TERMS and a > 0:
+        pa, _ = _span(text, a - 1, a - 1, _CLAIM_CLAUSE_BREAKS)
+        lead = "".join(ch for ch in text[pa : a - 1] if not ch.isdigit())
+        terms = list(dict.fromkeys(_words(lead, drop) + terms))
     return [(t, idf(t)) for t in terms]
+
+
+def strip_words(text: str, words: Iterable[str]) -> str:
+    """`text` without `words` (longest first); a place's 市/县 before 级 stays ("武威市级" → "市级")."""
+    for word in sorted(words, key=len, reverse=True):
+        if word[-1:] in "市县":
+            text = text.replace(f"{word}级", f" {word[-1]}级")
+        text = text.replace(word, " ")
+    return text
+
+
+def _words(context: str, drop: Iterable[str]) -> list[str]:
+    """Content words of a claim's context; Latin words in a Chinese claim (markup, codes) name no
+    measure of the Chinese reports."""
+    context = strip_words(context, [*drop, *CLAIM_FILLERS])
+    chinese = bool(_CJK.search(context))
+    return list(dict.fromkeys(t for t in content_terms(context)
+                              if len(t) >= MIN_TERM_CHARS and not (chinese and t.isascii())))
 
 
 def units_compatible(claim_unit: str, figure_unit: str) -> float:
@@ -173,8 +252,11 @@ def _level(term: str, ctx: FigureContext) -> float:
 
 
 def _measure_coverage(claim_text: str, ctx: FigureContext, idf: Callable[[str], float]) -> float:
-    """IDF-weighted share of the figure's measure words that the claim mentions."""
-    words = [t for t in dict.fromkeys(content_terms(ctx.figure.measure)) if len(t) >= MIN_TERM_CHARS]
+    """IDF-weighted share of the words saying what the figure counts (its measure, and what its
+    clause says after the number) that the claim mentions: "委员人数350名" does not mention
+    "参与诉前调解", so it is no reading of "124名政协委员参与诉前调解"."""
+    said = content_terms(f"{ctx.figure.measure} {ctx.after}")
+    words = [t for t in dict.fromkeys(said) if len(t) >= MIN_TERM_CHARS]
     total = sum(idf(t) for t in words)
     if not total:
         return 0.0
@@ -182,21 +264,21 @@ def _measure_coverage(claim_text: str, ctx: FigureContext, idf: Callable[[str], 
 
 
 def score_figure(terms: Sequence[tuple[str, float]], claim_text: str, unit: str, ctx: FigureContext,
-                 idf: Callable[[str], float]) -> float:
-    """How well report figure `ctx` matches a claim figure with these words and unit (0..1)."""
+                 idf: Callable[[str], float]) -> FigureMatch:
+    """How well report figure `ctx` matches a claim figure with these words and unit."""
     total = sum(w for _, w in terms)
     factor = units_compatible(unit, ctx.figure.unit)
     if not total or not factor:
-        return 0.0
+        return FigureMatch(ctx, 0.0)
     words = sum(w * _level(t, ctx) for t, w in terms) / total
     cover = _measure_coverage(claim_text, ctx, idf)
-    return factor * words * (1 - MEASURE_COVERAGE_WEIGHT + MEASURE_COVERAGE_WEIGHT * cover)
+    return FigureMatch(ctx, factor * words * (1 - MEASURE_COVERAGE_WEIGHT + MEASURE_COVERAGE_WEIGHT * cover), cover)
 
 
 def rank_figures(terms: Sequence[tuple[str, float]], claim_text: str, unit: str,
                  contexts: Iterable[FigureContext], idf: Callable[[str], float]) -> list[FigureMatch]:
     """Report figures of a compatible unit, best match first (zero scores left out)."""
-    scored = [FigureMatch(c, score_figure(terms, claim_text, unit, c, idf)) for c in contexts]
+    scored = [score_figure(terms, claim_text, unit, c, idf) for c in contexts]
     return sorted((m for m in scored if m.score > 0), key=lambda m: -m.score)
 
 
@@ -235,6 +317,8 @@ def compare(claim_value: float, claim_qualifier: str, fig: Figure) -> Agreement:
     r_lo, r_hi = interval(fig.value, fig.qualifier)
     if r_lo == r_hi and c_lo <= r_lo <= c_hi:
         return Agreement("consistent", "approx")
-    if c_lo <= r_hi and r_lo <= c_hi:
+    if c_lo == c_hi and r_lo <= c_lo <= r_hi:
+        return Agreement("undecided", "approx")
+    if min(c_hi, r_hi) > max(c_lo, r_lo):  # two ranges sharing more than an end point
         return Agreement("undecided", "approx")
     return Agreement("differs")

@@ -1,0 +1,172 @@
+"""The staff pages (check.html, figures.html) in headless Chromium against a real server
+(uvicorn in a thread, real service on the `hash` embedder: the checker needs no model)."""
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from cppcc_qa.api import create_app
+from cppcc_qa.api_facts import facts_router
+from cppcc_qa.service import build_service
+from cppcc_qa.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SERVER_START_S = 60.0
+WAIT_MS = 20000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (apt-get install -y chromium)"),
+]
+
+INJECTED = '<img src=x onerror="alert(`x`)">'
+DRAFT = (
+    "2024年以来，武威市政协共有124名政协委员参与诉前调解，调结案件35件，调解成功72件。"
+    f"武威市政协修订制度51项{INJECTED}。\n\n"
+    "平凉市政协还组织委员植树3000棵。"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def with_facts(app: FastAPI) -> FastAPI:
+    """The app with the fact-checking routes (ahead of the static files, as create_app adds them)."""
+    if not any(getattr(r, "path", "") == "/api/verify" for r in app.routes):
+        app.router.routes[:0] = facts_router().routes
+    return app
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("fact-pages")
+    settings = Settings(index_dir=root / "index", data_dir=root / "data", embedder="hash", lexicon_embedder="",
+                        port=free_port())
+    service = build_service(settings)
+    service.build()
+    server = uvicorn.Server(uvicorn.Config(with_facts(create_app(settings, service)), host="127.0.0.1",
+                                           port=settings.port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + SERVER_START_S
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{settings.port}/"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture()
+def browser():  # noqa: ANN201 (playwright's Browser)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, url: str, base_url: str):  # noqa: ANN001, ANN201
+    """A page that records console errors, dialogs and requests to other hosts."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.problems = []
+    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
+    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
+    page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.on("request", lambda r: r.url.startswith(base_url) or r.url.startswith("data:")
+            or page.problems.append(f"external request: {r.url}"))
+    page.goto(url)
+    return page
+
+
+def test_draft_is_highlighted_by_verdict_with_evidence_one_click_away(browser, base_url: str) -> None:  # noqa: ANN001
+    page = open_page(browser, base_url + "check.html", base_url)
+    page.fill("#draft", DRAFT)
+    page.click("#check-button")
+    page.wait_for_selector("#draft-view .statement", timeout=WAIT_MS)
+
+    marks = page.locator("#draft-view .statement")
+    assert marks.count() == 5
+    classes = [marks.nth(i).get_attribute("class") for i in range(marks.count())]
+    assert classes == ["statement v-supported", "statement v-supported", "statement v-refuted",
+                       "statement v-supported", "statement v-not_found"]
+    # a text label, not colour alone
+    assert [marks.nth(i).locator(".badge").inner_text() for i in range(5)] == [
+        "✓ 相符", "✓ 相符", "✗ 不符", "✓ 相符", "? 未找到依据"]
+    assert marks.nth(2).get_attribute("aria-label") == "不符：调解成功72件"
+    assert page.locator("#summary").inner_text().split() == ["✓", "相符", "3", "✗", "不符", "1", "?", "未找到依据", "1"]
+
+    # the draft comes back as text: markup in it is shown, not run
+    assert INJECTED in page.locator("#draft-view").inner_text()
+    assert page.locator("#draft-view img").count() == 0
+
+    # one click from the highlighted statement to its evidence
+    marks.nth(2).click()
+    item = page.locator("#st-2")
+    assert "current" in item.get_attribute("class")
+    evidence = item.locator(".evidence-list")
+    assert evidence.is_visible()
+    assert evidence.locator("mark").first.inner_text() == "调解成功27件"
+    assert "报告为27件，而非72件" in item.locator(".explanation").inner_text()
+
+    # the keyboard works too
+    marks.nth(4).focus()
+    page.keyboard.press("Enter")
+    assert "current" in page.locator("#st-4").get_attribute("class")
+    assert page.locator("#st-4 .evidence-list").count() == 0  # not_found cites nothing
+    assert page.problems == []
+    page.close()
+
+
+def test_empty_draft_is_refused_in_the_page(browser, base_url: str) -> None:  # noqa: ANN001
+    page = open_page(browser, base_url + "check.html", base_url)
+    page.click("#check-button")
+    assert page.locator("#status").inner_text() == "请先粘贴稿件。"
+    assert page.locator("#results").is_hidden()
+    assert page.problems == []
+    page.close()
+
+
+def test_figures_page_searches_and_downloads(browser, base_url: str) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    page = open_page(browser, base_url + "figures.html", base_url)
+    rows = page.locator("#figures-body tr")
+    expect(rows).to_have_count(61, timeout=WAIT_MS)  # (the page's CSP forbids wait_for_function's eval)
+    assert page.locator("#figures-caption").inner_text() == "共 61 项"
+
+    page.fill("#text", "委员工作室")
+    expect(rows).to_have_count(4, timeout=WAIT_MS)
+    expect(page.locator("#committee option")).to_have_count(3, timeout=WAIT_MS)
+    page.select_option("#committee", "武威市政协")
+    expect(rows).to_have_count(3, timeout=WAIT_MS)
+    numbers = page.locator("#figures-body td.num").all_inner_texts()
+    assert numbers == ["149个", "19个", "130个"]
+    href = page.locator("#csv-link").get_attribute("href")
+    assert re.fullmatch(r"api/figures\.csv\?committee=.+&text=.+", href)
+
+    with page.expect_download() as info:
+        page.click("#csv-link")
+    csv_text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("figure_id,committee,measure,value")
+    assert len(csv_text.splitlines()) == 4
+
+    page.locator("#figures-body button").first.click()
+    page.wait_for_selector(".source-row mark", timeout=WAIT_MS)
+    assert page.locator(".source-row mark").inner_text() == "149个"
+    assert page.problems == []
+    page.close()
