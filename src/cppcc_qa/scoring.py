@@ -44,6 +44,7 @@ _YEAR_MIN = 1900  # "2024年" with no count after it is a date, not a quantity
 _DATE_RE = re.compile(r"\d{4}年(?:\d{1,2}月)?|[一二三四五六七八九十]+月")
 _NAME_RE = re.compile(r"[“《「][^”》」]{2,40}[”》」]")
 _UNIT_WORDS = frozenset(UNITS)
+_YEAR_IN_QUESTION = re.compile(r"(?:19|20)\d{2}(?=年)")
 MEASURE_WINDOW = 12  # characters next to a figure that name what it counts
 PROXIMITY_DECAY = 0.7  # weight of each further word of a counted phrase, nearest the figure first
 NEAR_MISS_CREDIT = 0.5  # a word sharing its first character with a passage word: partly the same verb
@@ -183,6 +184,7 @@ def measure_precision(terms: Sequence[str], question: str, idf: Callable[[str], 
 def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig, idf: Callable[[str], float]) -> list[Candidate]:
     """Every clause of the top passages that could answer `q`, with its score."""
     focus = terms_of(q.focus_text)
+    years = _YEAR_IN_QUESTION.findall(q.normalized)
     context = q.context_text + " " + q.normalized
     tm = _TARGET_RE.search(q.focus_text)
     target = tm.group(1) if tm else ""
@@ -191,6 +193,8 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
         text = hit.chunk.text
         sentences = split_sentences(text)
         for sent in sentences:
+            if years and not all(y in sent.text for y in years):
+                continue  # "2023年…多少" is not answered by a sentence about 今年以来 or 2024年
             sent_rec = _weighted_cover(focus, sent.text + hit.chunk.section, idf)
             for cl in split_clauses(sent.text):
                 clause = Span(sent.start + cl.start, sent.start + cl.end, cl.text)
