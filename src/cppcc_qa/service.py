@@ -2,10 +2,17 @@
 
 `QAService` is cheap to construct; `warm_up()` loads the embedder and the current index. The
 index is held as one immutable `_State`; a rebuild or reload swaps the reference, so a request
-that started on one version finishes on it.
+that started on one version finishes on it (every step of a request takes the `_State` it was
+handed, never `state()` again). A newer version that fails to load is logged and skipped: the
+service keeps answering from the last good one.
+
+Writers (`build`, `add_documents`, `remove_document`) hold the index's file lock from reading the
+current version to writing the next, so concurrent writers, in any process, never lose one
+another's changes.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -16,20 +23,24 @@ import numpy as np
 
 from .chunking import ChunkingConfig
 from .committees import CommitteeDirectory
-from .compose import ComposerConfig, Draft, ExtractiveComposer
+from .compose import ComposerConfig, ExtractiveComposer
 from .embedders import Embedder, make_embedder
-from .errors import IndexMissingError, NotFoundError
+from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, NotFoundError
 from .ingest.corpus import load_corpus
+from .library import LibraryUpdate, Plan, apply_plan, plan_additions, plan_removal
 from .normalize import validate_question
 from .prompts import load_replies
 from .question import ParsedQuestion, resolve_history
 from .records import Answer, Chunk, Citation, Document, Hit, Turn
 from .retrieve import FusionConfig, hybrid_search
 from .settings import Settings
-from .store import IndexData, build_index, current_version, load_index, write_index
+from .store import IndexData, build_index, current_version, load_index, write_index, writer_lock
 from .tokenize import tokenize
+from .uploads import read_report
 
 __all__ = ["QAService", "build_service", "PassageView"]
+
+logger = logging.getLogger(__name__)
 
 RELOAD_CHECK_SECONDS = 1.0  # how often a request may look whether a newer index version is current
 
@@ -61,6 +72,7 @@ class QAService:
         self._state: _State | None = None
         self._lock = threading.RLock()
         self._last_check = 0.0
+        self._bad_version: str | None = None  # a newer version that failed to load (not retried)
 
     # -- loading -----------------------------------------------------------------------------
     @property
@@ -75,6 +87,17 @@ class QAService:
         if self._lexicon_embedder is None and self.settings.lexicon_embedder:
             self._lexicon_embedder = make_embedder(self.settings.lexicon_embedder, threads=self.settings.threads)
         return self._lexicon_embedder
+
+    def _crosslingual_similarity(self):  # noqa: ANN202 - compose.Similarity | None
+        """Cosine of an English question with Chinese clauses, by the multilingual lexicon model."""
+        if not self.settings.lexicon_embedder:
+            return None
+
+        def similarity(question: str, texts: list[str]) -> np.ndarray:
+            emb = self.lexicon_embedder
+            return emb.embed_passages(texts) @ emb.embed_queries([question])[0]
+
+        return similarity
 
     def _translator(self, st: _State):  # noqa: ANN202 - question.Translator | None
         lex, emb = st.index.lexicon, self.lexicon_embedder
@@ -102,10 +125,14 @@ class QAService:
 
         directory = CommitteeDirectory((d.committee for d in index.documents), in_corpus)
         composer = ExtractiveComposer(load_replies(self.settings.prompts_dir), index.idf, self.composer_cfg,
-                                      directory.committees)
+                                      directory.committees, crosslingual=self._crosslingual_similarity())
         state = _State(index, directory, composer, {c.chunk_id: i for i, c in enumerate(index.chunks)})
         with self._lock:
             self._state = state
+
+    def load(self) -> None:
+        """Load the current index without the models (enough to list documents)."""
+        self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
 
     def state(self) -> _State:
         """The index state a request should use from start to finish (reloading if a newer
@@ -114,13 +141,24 @@ class QAService:
         if self._state is not None and now - self._last_check > RELOAD_CHECK_SECONDS:
             self._last_check = now
             cur = current_version(self.settings.index_dir)
-            if cur and cur != self._state.index.version:
-                with self._lock:
-                    if self._state.index.version != cur:
-                        self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
+            if cur and cur != self._state.index.version and cur != self._bad_version:
+                self._reload(cur)
         if self._state is None:
             raise IndexMissingError(f"no index loaded from {self.settings.index_dir}: run `cppcc-qa build`")
         return self._state
+
+    def _reload(self, version: str) -> None:
+        """Swap in the version `current` now names; if it does not load (altered, truncated,
+        built with other settings), log why and keep serving the one already loaded."""
+        with self._lock:
+            if self._state is not None and self._state.index.version == version:
+                return  # another request swapped it in meanwhile
+            try:
+                self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
+            except (IndexCorruptError, IndexMismatchError, IndexMissingError) as exc:
+                self._bad_version = version
+                serving = self._state.index.version if self._state else "nothing"
+                logger.error("index version %s did not load; still serving %s: %s", version, serving, exc)
 
     @property
     def index_version(self) -> str:
@@ -129,47 +167,89 @@ class QAService:
     def build(self, paths: Sequence[Path] = (), progress: Callable[[int, int], None] | None = None) -> IndexData:
         """Read the reports, build a new index version, write it and swap it in atomically."""
         docs = load_corpus(list(paths) or [self.settings.corpus_dir])
-        data = build_index(docs, self.embedder, self.chunking, self.settings.faiss_index_type, progress,
-                           lexicon_embedder=self.lexicon_embedder)
-        write_index(data, self.settings.index_dir)
-        self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
+        with writer_lock(self.settings.index_dir):
+            data = build_index(docs, self.embedder, self.chunking, self.settings.faiss_index_type, progress,
+                               lexicon_embedder=self.lexicon_embedder)
+            write_index(data, self.settings.index_dir)
+            self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
         return self.state().index
 
+    # -- a growing corpus (library.py) ---------------------------------------------------------
+    def add_documents(self, docs: Sequence[Document]) -> LibraryUpdate:
+        """Add reports to the current index, or replace the indexed report with the same source
+        file name or doc id, as a new version (only the new chunks are embedded). Content that
+        is already indexed is a no-op. Creates the index when there is none."""
+        with writer_lock(self.settings.index_dir):
+            base = self._current_for_update()
+            return self._write_update(base, plan_additions(base.documents if base else (), docs))
+
+    def add_files(self, files: Sequence[tuple[str | None, bytes]], max_bytes: int | None = None) -> LibraryUpdate:
+        """Check and read reports given as (file name, bytes), then add them all or none
+        (uploads.read_report says what is refused)."""
+        return self.add_documents([read_report(name, data, max_bytes) for name, data in files])
+
+    def remove_document(self, doc_id: str) -> LibraryUpdate:
+        """Remove one report from the current index, as a new version."""
+        with writer_lock(self.settings.index_dir):
+            base = self._current_for_update()
+            if base is None:
+                raise IndexMissingError(f"no index at {self.settings.index_dir}: nothing to remove from")
+            return self._write_update(base, plan_removal(base.documents, doc_id))
+
+    def _current_for_update(self) -> IndexData | None:
+        """The current version as on disk now (not the one this process serves): another writer
+        may have moved it on."""
+        if current_version(self.settings.index_dir) is None:
+            return None
+        return load_index(self.settings.index_dir, self.embedder.name, self.chunking)
+
+    def _write_update(self, base: IndexData | None, plan: Plan) -> LibraryUpdate:
+        if plan.is_noop:
+            return LibraryUpdate(base.version if base else "", plan.changes, False,
+                                 len(base.documents) if base else 0, len(base.chunks) if base else 0)
+        data = apply_plan(base, plan, self.embedder, self.chunking, self.settings.faiss_index_type,
+                          self.lexicon_embedder)
+        write_index(data, self.settings.index_dir)
+        self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
+        return LibraryUpdate(data.version, plan.changes, True, len(data.documents), len(data.chunks))
+
     # -- answering ---------------------------------------------------------------------------
-    def parse(self, question: str, history: Sequence[Turn] = ()) -> ParsedQuestion:
+    def parse(self, question: str, history: Sequence[Turn] = (), st: _State | None = None) -> ParsedQuestion:
+        """The question resolved against `st` (the request's state; the current one if None)."""
         q = validate_question(question, self.settings.max_question_chars)
         turns = [Turn(validate_question(t.question, self.settings.max_question_chars), t.answer) for t in history]
-        st = self.state()
+        st = st or self.state()
         return resolve_history(q, turns[-self.settings.max_history_turns :], st.directory, self._translator(st))
 
     def query_vector(self, text: str) -> np.ndarray:
         return self.embedder.embed_queries([text])[0]
 
-    def retrieve(self, parsed: ParsedQuestion, top_k: int | None = None, qvec: np.ndarray | None = None) -> list[Hit]:
-        st = self.state()
+    def retrieve(self, parsed: ParsedQuestion, top_k: int | None = None, qvec: np.ndarray | None = None,
+                 st: _State | None = None) -> list[Hit]:
+        st = st or self.state()
         vec = self.query_vector(parsed.retrieval_text) if qvec is None else qvec
         return hybrid_search(st.index, vec, tokenize(parsed.bm25_text), top_k or self.settings.top_k,
                              self.fusion, parsed.committees)
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         t0 = time.perf_counter()
-        st = self.state()
-        parsed = self.parse(question, history)
+        st = self.state()  # the one state this request uses, even if a new version lands meanwhile
+        parsed = self.parse(question, history, st)
         t1 = time.perf_counter()
         qvec = self.query_vector(parsed.retrieval_text)
         t2 = time.perf_counter()
-        hits = self.retrieve(parsed, qvec=qvec)
+        hits = self.retrieve(parsed, qvec=qvec, st=st)
         t3 = time.perf_counter()
         draft = st.composer.compose(parsed, hits)
         t4 = time.perf_counter()
-        citations = (self.citation(draft, 1),) if draft.answerable and draft.hit else ()
+        citations = tuple(
+            self.citation_for(src.hit, n, src.hit.chunk.start + src.quote_start, src.hit.chunk.start + src.quote_end)
+            for n, src in enumerate(draft.sources, 1)
+        ) if draft.answerable else ()
         timings = {"parse": (t1 - t0) * 1e3, "embed": (t2 - t1) * 1e3, "retrieve": (t3 - t2) * 1e3,
                    "compose": (t4 - t3) * 1e3, "total": (t4 - t0) * 1e3}
         return Answer(question, draft.text, draft.answerable, citations, timings, st.index.version,
                       parsed.retrieval_text)
-
-    def citation(self, draft: Draft, n: int) -> Citation:
-        return self.citation_for(draft.hit, n, draft.hit.chunk.start + draft.quote_start, draft.hit.chunk.start + draft.quote_end)
 
     def citation_for(self, hit: Hit, n: int, quote_start: int, quote_end: int) -> Citation:
         """A citation of `hit` quoting doc.text[quote_start:quote_end]."""
