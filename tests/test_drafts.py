@@ -89,6 +89,9 @@ def test_statements_without_a_committee_use_the_one_named_before(service) -> Non
     assert wrong["expected"] == "27件"
     assert [c["quote"] for c in wrong["evidence"]] == ["调解成功27件"]
     assert result["statements"][3]["evidence"][0]["committee"] == "武威市政协"
+    misattributed = result["statements"][4]  # 149 is 武威's count; 平凉's own is 131
+    assert misattributed["expected"] == "131个"
+    assert [c["committee"] for c in misattributed["evidence"]] == ["平凉市政协", "武威市政协"]
 
 
 def test_draft_input_is_checked(service) -> None:  # noqa: ANN001
@@ -126,14 +129,16 @@ def test_api_verify_contract(client: TestClient) -> None:
     r = client.post("/api/verify", json={"claim": "平凉市政协对接产业链重点企业49户。"})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"claim", "verdict", "explanation", "evidence", "expected"}
+    assert set(body) == {"claim", "verdict", "explanation", "evidence", "expected", "index_version"}
     assert (body["verdict"], body["expected"]) == ("refuted", "94户")
+    assert body["index_version"] == client.get("/api/health").json()["index_version"]
     c = body["evidence"][0]
     assert set(c) == {"n", "passage_id", "doc_id", "title", "committee", "section", "text", "quote", "start",
                       "end", "passage_start", "passage_end"}
     assert c["quote"] == "对接产业链重点企业94户"
     nf = client.post("/api/verify", json={"claim": "酒泉市政协建立委员工作室50个。"}).json()
-    assert set(nf) == {"claim", "verdict", "explanation", "evidence"} and nf["verdict"] == "not_found"
+    assert set(nf) == {"claim", "verdict", "explanation", "evidence", "index_version"}
+    assert (nf["verdict"], nf["index_version"]) == ("not_found", body["index_version"])
 
 
 @pytest.mark.parametrize(("path", "body"), [

@@ -107,6 +107,13 @@ def test_align_never_matches_inside_a_number_and_needs_a_number_against_a_number
     assert not b.contradicts and not b.supports
 
 
+def test_align_reads_a_name_after_a_role_word_only_where_one_is() -> None:
+    a = align("主席是王小明", sentence("▲武威市政协主席李宏伟带领视察组开展视察"))
+    assert (a.slot, a.counterpart, a.by_role) == ("王小明", "李宏伟", True)
+    b = align("主席是王小明", sentence("落实主席会议成员联系重要代表人士等制度"))  # "会议成" is no name
+    assert not b.contradicts
+
+
 # -- figures -----------------------------------------------------------------------------------
 def test_right_figure_is_supported_with_the_figure_quoted(verifier: Verifier) -> None:
     v = check(verifier, "武威市政协委员调结案件35件。")
@@ -133,6 +140,38 @@ def test_figure_of_the_other_committee_is_refuted_and_attributed(verifier: Verif
     assert v["evidence"][0]["quote"] == "全市政协组织共建立委员工作室131个"
 
 
+def test_a_misattributed_figure_is_refuted_with_the_named_committees_own_figure(verifier: Verifier) -> None:
+    # "建成" is 武威's word, so the claim reads more like 武威's sentence than 平凉's; the 149 is
+    # 武威's 委员工作室 count, and 平凉's count of the same measure (131) is what it should say
+    v = check(verifier, "平凉市建成委员工作室149个")
+    assert v["verdict"] == "refuted"
+    assert v["expected"] == "131个"
+    assert v["explanation"] == ("报告为131个，而非149个（平凉市政协·委员工作室131个）。"
+                                "149个是武威市政协的数字（武威市政协·委员工作室149个）。")
+    assert [c["quote"] for c in v["evidence"]] == ["全市政协组织共建立委员工作室131个", "建成“委员工作室”149个（市级"]
+
+
+def test_a_part_is_not_the_same_measure_as_the_whole(verifier: Verifier) -> None:
+    # 19 is 武威's 市级 share of its 委员工作室; 平凉's 131 counts all of its own, not a 市级 share
+    v = check(verifier, "平凉市级委员工作室19个。")
+    assert (v["verdict"], v.get("expected")) == ("refuted", None)
+    assert v["explanation"] == "19个是武威市政协的数字（武威市政协·委员工作室 (市级)19个），平凉市政协的报告中没有这一项。"
+
+
+@pytest.mark.parametrize(("claim", "explanation"), [
+    ("武威市政协开展监督性调研视察活动20次。",  # 武威 "持续开展监督性调研视察活动", without a count
+     "20次是平凉市政协的数字（平凉市政协·监督性调研视察活动20次）；武威市政协的报告提到“监督性调研视察活动”，"
+     "但没有给出对应的数字，无法核对“20次”。"),
+    ("平凉市政协报送社情民意信息28条。",  # 平凉 counts "会议发言及社情民意信息" together
+     "28条是武威市政协的数字（武威市政协·社情民意信息28条）；平凉市政协的报告中相关的数字是75篇"
+     "（平凉市政协·会议发言及社情民意信息75篇），统计的不是同一事项，无法核对“28条”。"),
+])
+def test_another_committees_figure_for_work_the_named_one_reports_without_a_count_is_not_found(
+        verifier: Verifier, claim: str, explanation: str) -> None:
+    v = check(verifier, claim)
+    assert (v["verdict"], v["evidence"], v["explanation"]) == ("not_found", [], explanation)
+
+
 def test_figure_the_named_committee_does_not_report_is_a_wrong_attribution(verifier: Verifier) -> None:
     v = check(verifier, "武威市政协开展招商考察21批次。")
     assert v["verdict"] == "refuted"
@@ -149,6 +188,27 @@ def test_figure_the_named_committee_does_not_report_is_a_wrong_attribution(verif
 def test_a_figure_swapped_with_its_neighbour_is_refuted(verifier: Verifier, claim: str, expected: str) -> None:
     v = check(verifier, claim)
     assert (v["verdict"], v["expected"]) == ("refuted", expected)
+
+
+@pytest.mark.parametrize(("claim", "verdict", "expected"), [
+    ("平凉市政協建成委員工作室131個。", "supported", None),  # Traditional characters
+    ("平凉市政协培训委员５０５人次。", "supported", None),  # full-width digits
+    ("武威市政协委员调结案件三十五件。", "supported", None),  # Chinese numerals
+    ("平凉市政协联系界别群众一万九千余人次。", "supported", None),
+    ("武威市政协开展协商议事活动2万余场次。", "supported", None),  # 2.1万 is more than 2万
+    ("武威市签约引进项目总投资超过90亿元。", "supported", None),
+    ("政协平凉市委员会履职历程已有二十二年。", "supported", None),
+    ("平凉市政協建成委員工作室一百四十九個。", "refuted", "131个"),
+    ("平凉市政协履职历程已有二十年。", "refuted", "22年"),
+    ("平凉市政协开展学习交流活动500次。", "refuted", "近400次"),
+    ("武威市县区政协签约项目总投资100亿元。", "refuted", "91.69亿元"),
+    ("平凉市政協開展招商考察12批次。", "refuted", "21批次"),
+])
+def test_claims_in_other_scripts_numerals_and_approximations(verifier: Verifier, claim: str, verdict: str,
+                                                             expected: str | None) -> None:
+    v = check(verifier, claim)
+    assert (v["verdict"], v.get("expected")) == (verdict, expected)
+    assert v["claim"] == claim
 
 
 @pytest.mark.parametrize("claim", [
@@ -208,6 +268,26 @@ def test_claims_without_figures(verifier: Verifier, claim: str, verdict: str, qu
     assert v["evidence"][0]["quote"] == quote
 
 
+@pytest.mark.parametrize(("claim", "expected", "explanation_end"), [
+    ("武威市政协主席是王小明。", "李宏伟", "开展视察”。"),  # a three-character name
+    ("平凉市政协主席是李宏伟。", "宋全科", "“李宏伟”出自武威市政协的报告。"),
+    ("政协平凉市委员会成立于2003年。", "2002年11月", "“政协平凉市委员会成立于2002年11月”。"),  # another year
+])
+def test_wrong_names_and_dates_say_what_the_report_has(verifier: Verifier, claim: str, expected: str,
+                                                       explanation_end: str) -> None:
+    v = check(verifier, claim)
+    assert (v["verdict"], v["expected"]) == ("refuted", expected)
+    assert v["explanation"].startswith(f"报告为“{expected}”，而非")
+    assert v["explanation"].endswith(explanation_end)
+
+
+def test_words_next_to_a_quote_are_not_a_quoted_entity(verifier: Verifier) -> None:
+    # "建成“委员工作室”": 建成 is outside the quote, so "组织" in the claim is not a wrong title
+    v = check(verifier, "武威市政协组织委员开展联系服务界别群众活动298次，帮办实事397件。")
+    assert v["verdict"] == "supported"
+    assert [c["quote"] for c in v["evidence"]] == ["开展送医、送教、送文化、法律咨询等联系服务界别群众活动298次", "帮办实事397件"]
+
+
 def test_refuted_words_say_what_the_report_has(verifier: Verifier) -> None:
     v = check(verifier, "武威市政协与兰州市政协建立友好政协。")
     assert v["expected"] == "乌鲁木齐"
@@ -219,6 +299,12 @@ def test_a_name_inside_a_title_is_not_the_committee_of_the_claim(verifier: Verif
     assert v["verdict"] == "refuted"
     assert "“人文武威”出自武威市政协的报告" in v["explanation"]
     assert v["evidence"][-1]["quote"] == "编辑出版《人文武威》《武威文史》"
+
+
+def test_every_verdict_carries_the_index_version(verifier: Verifier) -> None:
+    version = verifier.service.index_version
+    for claim in ("武威市政协委员调结案件35件。", "酒泉市政协建立委员工作室50个。", "武威市政协举办了国际马拉松比赛。"):
+        assert check(verifier, claim)["index_version"] == version
 
 
 def test_empty_claim_is_an_input_error(verifier: Verifier) -> None:

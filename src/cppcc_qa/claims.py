@@ -30,6 +30,7 @@ __all__ = [
     "figure_contexts",
     "claim_quantities",
     "claim_terms",
+    "measure_terms",
     "strip_words",
     "score_figure",
     "rank_figures",
@@ -211,6 +212,12 @@ def claim_terms(text: str, quantities: Sequence[QuantityMatch], i: int, idf: Cal
         lead = "".join(ch for ch in text[pa : a - 1] if not ch.isdigit())
         terms = list(dict.fromkeys(_words(lead, drop) + terms))
     return [(t, idf(t)) for t in terms]
+
+
+def measure_terms(fig: Figure, idf: Callable[[str], float], drop: Iterable[str] = ()) -> list[tuple[str, float]]:
+    """The IDF-weighted words of what a report figure counts (its measure; none when it has none),
+    to look for the figure counting the same thing in another report."""
+    return [(t, idf(t)) for t in _words(fig.measure, drop)] if fig.measure else []
 
 
 def strip_words(text: str, words: Iterable[str]) -> str:

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .tokenize import place_names
+from .tokenize import place_names, tokenize
 
 __all__ = ["Sentence", "Alignment", "align", "split_atoms", "is_content", "is_entity_slot", "ROLE_WORDS"]
 
@@ -36,12 +36,16 @@ ROLE_WORDS: tuple[str, ...] = ("主席", "副主席", "秘书长", "主任", "�
 #: Most Chinese names have three characters; a name after a role word is read as this long
 #: unless the claim's is longer.
 NAME_CHARS = 3
+#: A claim's slot after a role word longer than this is more than a name ("王小明出席会议").
+MAX_NAME_CHARS = 4
 #: Endings that make a slot a place ("兰州市", "阿拉善盟").
 PLACE_SUFFIXES = ("省", "市", "县", "区", "州", "盟", "旗", "镇", "乡", "村", "社区", "街道")
 _ATOM = re.compile(r"[0-9]+(?:\.[0-9]+)?|[A-Za-z]+|\S")
 _SLOT_BREAKS = "，,。；;：:！？!?、\n▲"
 _QUOTES = "《》“”「」『』\"'"
+_OPENING, _CLOSING = "《“「『\"'", "》”」』\"'"  # "建成“委员工作室”": 建成 is before the quote, not in it
 _PUA = 0xE000
+_DATE_HEAD = re.compile(r"^([0-9]+)([年月日])")
 _NUMERAL_CHARS = frozenset("0123456789.零〇一二两三四五六七八九十百千万亿")
 
 
@@ -76,6 +80,7 @@ class Alignment:
     span: tuple[int, int]
     slot: str = ""
     counterpart: str = ""
+    by_role: bool = False  # the slot is the person named after a role word ("主席" 张三)
 
     @property
     def supports(self) -> bool:
@@ -174,7 +179,7 @@ def _counterpart(sent: str, s_atoms: list[tuple[str, int]], left: tuple[int, int
         after = sent[off(left[2] + left[1] - left[0]) :].lstrip("".join(FUNCTION_CHARS))
         if anchor_left.endswith(ROLE_WORDS):
             name = after[: max(len(gap), NAME_CHARS)]
-            return name if all("\u4e00" <= c <= "\u9fff" for c in name) else ""
+            return name if _looks_like_name(name) else ""
         if after and after[0] in "《“":
             close = after.find("》" if after[0] == "《" else "”")
             return after[: close + 1] if close > 0 else ""
@@ -183,13 +188,21 @@ def _counterpart(sent: str, s_atoms: list[tuple[str, int]], left: tuple[int, int
     return ""
 
 
+def _looks_like_name(text: str) -> bool:
+    """Chinese characters that do not begin with a common word: "李宏伟" and "宋全科" may be
+    names; "会议成" (from "主席会议成员") is not."""
+    if not text or not all("\u4e00" <= c <= "\u9fff" for c in text):
+        return False
+    return not any(len(w) >= MIN_SLOT_CHARS and len(w) < len(text) and text.startswith(w) for w in tokenize(text))
+
+
 def _numeric(text: str) -> bool:
     return bool(text) and all(c in _NUMERAL_CHARS for c in text)
 
 
 def _quoted(text: str, start: int, end: int) -> bool:
-    """True when text[start:end] is inside (or right next to) a 《…》 or “…” pair."""
-    if (start > 0 and text[start - 1] in _QUOTES) or (end < len(text) and text[end] in _QUOTES):
+    """True when text[start:end] is inside a 《…》 or “…” pair (or starts or ends one)."""
+    if (start > 0 and text[start - 1] in _OPENING) or (end < len(text) and text[end] in _CLOSING):
         return True
     before = text[:start]
     return before.count("《") > before.count("》") or before.count("“") > before.count("”")
@@ -201,6 +214,9 @@ def is_entity_slot(gap: str, counterpart: str, anchor_left: str, claim: str, sen
     g, c = gap, counterpart
     while g and c and g[-1] == c[-1] and g[-1] not in _NUMERAL_CHARS:  # "10月" against "11月"
         g, c = g[:-1], c[:-1]
+    head_g, head_c = _DATE_HEAD.match(g), _DATE_HEAD.match(c)
+    if head_g and head_c and head_g.group(2) == head_c.group(2) and head_g.group(1) != head_c.group(1):
+        return True  # "2003年" against "2002年11月": another year, whatever the precision
     if any(ch.isdigit() for ch in g + c) or _numeric(g) or _numeric(c):
         return _numeric(g) and _numeric(c)  # a number only against a number
     if anchor_left.endswith(ROLE_WORDS):
@@ -257,4 +273,5 @@ def align(claim: str, sentence: Sentence) -> Alignment:
         return result
     if not is_entity_slot(gap, other, anchor_left, claim, sentence.matched):
         return result
-    return Alignment(sentence, n_cov, content, gap_texts, span, gap, other)
+    by_role = anchor_left.endswith(ROLE_WORDS) and len(gap) <= MAX_NAME_CHARS
+    return Alignment(sentence, n_cov, content, gap_texts, span, gap, other, by_role)

@@ -2,7 +2,11 @@
 
 A claim with figures is checked figure by figure (`claims`): the report figure that counts the
 same thing, in the committee the claim names, decides; other committees' figures only explain a
-wrong attribution ("149个是武威市政协的数字"). A claim without figures is lined up with the
+wrong attribution. When the claimed value is another committee's figure, that figure's measure
+finds the named committee's own figure for the same thing, which the claim should have given
+("报告为131个，而非149个；149个是武威市政协的数字"); the item is missing from the named committee's
+report only when it has no such figure and does not mention the measure at all (when it mentions
+it without a count, the claim may be true: not_found). A claim without figures is lined up with the
 report's sentences (`textcheck`). Every supported or refuted verdict cites the passage, quoting
 the clause that holds the figure or the words. When the match is weak or the values cannot be
 told apart (the report says "260余万元", the claim "265万元"), the verdict is not_found: a wrong
@@ -15,10 +19,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .claims import (ABOVE, BELOW, Agreement, FigureContext, FigureMatch, claim_quantities, claim_terms, compare,
-                     rank_figures, strip_words)
+                     measure_terms, rank_figures, strip_words)
 from .committees import place_of
 from .errors import InputError
 from .factindex import (FactIndex, build_facts, committee_words, named_outside_titles, quote_clause,
@@ -32,7 +36,7 @@ from .tokenize import place_names, tokenize
 if TYPE_CHECKING:
     from .service import QAService
 
-__all__ = ["Verifier", "SUPPORTED", "REFUTED", "NOT_FOUND"]
+__all__ = ["Verifier", "CheckedVerdict", "SUPPORTED", "REFUTED", "NOT_FOUND"]
 
 SUPPORTED, REFUTED, NOT_FOUND = "supported", "refuted", "not_found"
 # The thresholds below (and the weights in `claims`) were set by hand on the dev claims plus about
@@ -57,13 +61,31 @@ COVER_SLACK = 0.25
 MIN_OTHER = 0.7
 #: ...and this well to be named as the source of a figure already refuted.
 MIN_OTHER_NOTE = MIN_SUPPORT
+#: When the claimed value is another committee's, the named committee's figure for the same
+#: measure refutes the claim if the other figure's measure words are found around it at least this
+#: well, and name at least this share of its own measure: "委员工作室131个" for 武威's
+#: "委员工作室149个" (1.0 both ways), but not "会议发言及社情民意信息75篇" for "社情民意信息28条"
+#: (0.74, 0.58: it counts more) nor "委员工作室131个" for "委员工作室 (市级) 19个" (0.55: a part).
+MIN_SAME_MEASURE = 0.8
 #: A sentence refuting a claim must cover at least this many content characters of the claim,
-#: and this share of them, so the claim and the sentence are about the same thing.
+#: and this share of them, so the claim and the sentence are about the same thing (a person named
+#: after a role word needs only the role word: "主席是王小明" has 2 of 5 covered).
 MIN_ANCHOR_ATOMS = 2
 MIN_ANCHOR_COVERAGE = 0.5
 #: A claim without figures needs this many content characters (besides its committee) to say
 #: anything checkable: "主席" alone is found everywhere and claims nothing; "成立于2002年" is enough.
 MIN_CLAIM_ATOMS = 4
+
+
+@dataclass(frozen=True)
+class CheckedVerdict(Verdict):
+    """A `Verdict` that says which index version the claim was checked against, so every
+    verify response (CLI JSON, API) carries it; `records.Verdict` has no such field."""
+
+    index_version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "index_version": self.index_version}
 
 
 @dataclass(frozen=True)
@@ -121,7 +143,7 @@ class Verifier:
         return filter_figures(self.facts().figures, committee, text)
 
     # -- one claim ---------------------------------------------------------------------------
-    def verify(self, claim: str, context: Sequence[str] = ()) -> Verdict:
+    def verify(self, claim: str, context: Sequence[str] = ()) -> CheckedVerdict:
         """The verdict on `claim`; `context` names the committees of a draft's earlier sentences,
         used when the claim names none."""
         if not isinstance(claim, str) or not claim.strip():
@@ -133,7 +155,8 @@ class Verifier:
         foreign = () if committees else (*parsed.unknown_places, *self._other_committees(text))
         if foreign:
             places = "、".join(dict.fromkeys(place_of(p) for p in foreign))
-            return Verdict(claim, NOT_FOUND, f"已收录的报告中没有关于{places}的工作报告，无法核对这一说法。")
+            return CheckedVerdict(claim, NOT_FOUND, f"已收录的报告中没有关于{places}的工作报告，无法核对这一说法。",
+                                  index_version=facts.version)
         quantities = claim_quantities(text)
         outcomes = [self._check_figure(text, quantities, i, committees, facts) for i in range(len(quantities))]
         if outcomes and all(o.verdict == SUPPORTED for o in outcomes):
@@ -149,7 +172,7 @@ class Verifier:
             words = self._check_words(text, committees, facts, numbers=not outcomes)
             if words.verdict != NOT_FOUND or not outcomes:
                 outcomes = [words]
-        return self._assemble(claim, outcomes)
+        return self._assemble(claim, outcomes, facts)
 
     def _other_committees(self, text: str) -> list[str]:
         """Places named as a committee ("甘肃省政协") that are not a committee of the corpus."""
@@ -157,7 +180,7 @@ class Verifier:
         return [p for p in place_names(text)
                 if f"{p}政协" in text and directory.committee_for_place(p) is None]
 
-    def _assemble(self, claim: str, outcomes: list[_Outcome]) -> Verdict:
+    def _assemble(self, claim: str, outcomes: list[_Outcome], facts: FactIndex) -> CheckedVerdict:
         if any(o.verdict == REFUTED for o in outcomes):
             verdict = REFUTED
             used = [o for o in outcomes if o.verdict == REFUTED]
@@ -167,18 +190,17 @@ class Verifier:
             verdict = NOT_FOUND
             used = [o for o in outcomes if o.verdict == NOT_FOUND] + [o for o in outcomes if o.verdict != NOT_FOUND]
         seen: dict[tuple[str, int, int], None] = {}
-        chunks = self.facts().chunks
         for o in used:
-            seen.update(dict.fromkeys(ev for ev in o.evidence if ev[0] in chunks))
-        evidence = tuple(self._citation(n, *ev) for n, ev in enumerate(seen, 1)) if verdict != NOT_FOUND else ()
+            seen.update(dict.fromkeys(ev for ev in o.evidence if ev[0] in facts.chunks))
+        evidence = tuple(self._citation(facts, n, *ev) for n, ev in enumerate(seen, 1)) if verdict != NOT_FOUND else ()
         if verdict != NOT_FOUND and not evidence:  # a verdict the reports cannot be cited for is no verdict
-            return Verdict(claim, NOT_FOUND, "报告中没有找到可以引用的依据。")
+            return CheckedVerdict(claim, NOT_FOUND, "报告中没有找到可以引用的依据。", index_version=facts.version)
         explanation = "".join(dict.fromkeys(o.explanation for o in used))
         expected = next((o.expected for o in used if o.expected), None) if verdict == REFUTED else None
-        return Verdict(claim, verdict, explanation, evidence, expected)
+        return CheckedVerdict(claim, verdict, explanation, evidence, expected, index_version=facts.version)
 
-    def _citation(self, n: int, chunk_id: str, start: int, end: int) -> Citation:
-        chunk = self.facts().chunks[chunk_id]
+    def _citation(self, facts: FactIndex, n: int, chunk_id: str, start: int, end: int) -> Citation:
+        chunk = facts.chunks[chunk_id]
         start, end = max(start, chunk.start), min(end, chunk.end)
         return self.service.citation_for(Hit(chunk, 1.0), n, start, end)
 
@@ -202,12 +224,16 @@ class Verifier:
         ranked = rank_figures(terms, bare, q.unit, own, idf)
         kind, match, agreement = self._decide(ranked, q.value, q.qualifier)
         other = None
-        if committees and kind != SUPPORTED:
+        if committees and kind not in (SUPPORTED, "undecided"):  # undecided: the own figure may be it
             rest = [c for c in facts.contexts if c.figure.committee not in committees]
             need = MIN_OTHER_NOTE if kind == REFUTED else MIN_OTHER
             other = next((o for o in rank_figures(terms, bare, q.unit, rest, idf)
                           if o.score >= need and o.cover >= MIN_REFUTE_COVER
                           and compare(q.value, q.qualifier, o.figure).kind in ("same", "consistent")), None)
+        if other is not None and kind != REFUTED:
+            same = self._same_measure(other, ranked, own, q.value, q.qualifier, names)
+            if same is not None:  # "平凉…委员工作室149个": 149 is 武威's, 平凉's own count is 131
+                kind, match = REFUTED, same
         claimed = m.surface
         if kind == SUPPORTED:
             f = match.figure
@@ -222,10 +248,7 @@ class Verifier:
                 ev.append(self._fig_evidence(facts, other.context))
             return _Outcome(REFUTED, why, tuple(ev), f.surface)
         if other is not None:
-            named = "、".join(committees)
-            return _Outcome(REFUTED, f"{claimed}是{other.figure.committee}的数字（{_fig_label(other.figure)}），"
-                                     f"{named}的报告中没有这一项。", (self._fig_evidence(facts, other.context),),
-                            None)
+            return self._misattributed(claimed, other, own, committees, facts, names)
         if kind == "undecided":
             f = match.figure
             return _Outcome(NOT_FOUND, f"报告为“{f.surface}”（{_fig_label(f)}），无法确认说法中的“{claimed}”。",
@@ -235,6 +258,43 @@ class Verifier:
             return _Outcome(NOT_FOUND, f"报告中相近的数字是{f.surface}（{_fig_label(f)}），但统计的未必是说法所指的事项，"
                                        f"无法判定“{claimed}”。", (self._fig_evidence(facts, match.context),))
         return _Outcome(NOT_FOUND, f"报告中没有找到与“{claimed}”对应的数字。")
+
+    def _same_measure(self, other: FigureMatch, ranked: list[FigureMatch], own: list[FigureContext],
+                      value: float, qualifier: str, names: list[str]) -> FigureMatch | None:
+        """The named committee's figure counting what `other` (another committee's figure with the
+        claimed value) counts, as a reading of the claim; None when it has no such figure, when
+        several count it ambiguously, or when one of them may hold the claimed value."""
+        idf = self.service.state().index.idf
+        terms = measure_terms(other.figure, idf, names)
+        if not terms:
+            return None
+        same = [m for m in rank_figures(terms, other.figure.measure, other.figure.unit, own, idf)
+                if m.score >= MIN_SAME_MEASURE and m.cover >= MIN_SAME_MEASURE]
+        if not same or any(compare(value, qualifier, m.figure).kind != "differs" for m in same):
+            return None
+        readings = {m.context: m for m in ranked if m.score >= MIN_SUPPORT}
+        return next((readings[m.context] for m in same if m.context in readings), None)
+
+    def _misattributed(self, claimed: str, other: FigureMatch, own: list[FigureContext], committees: tuple[str, ...],
+                       facts: FactIndex, names: list[str]) -> _Outcome:
+        """The claimed value is `other`'s, another committee's, and the named committees have no
+        figure for its measure: refuted, unless one of their sentences holds every word of that
+        measure ("持续开展监督性调研视察活动" for 平凉's "监督性调研视察活动20次"): then they did it
+        too, without a count of their own, and the claim may still be true."""
+        named = "、".join(committees)
+        source = f"{claimed}是{other.figure.committee}的数字（{_fig_label(other.figure)}）"
+        terms = [t for t, _ in measure_terms(other.figure, self.service.state().index.idf, names)]
+        mention = next((s for s in facts.sentences if terms and s.committee in committees
+                        and all(t in s.matched for t in terms)), None)
+        if mention is None:
+            return _Outcome(REFUTED, f"{source}，{named}的报告中没有这一项。", (self._fig_evidence(facts, other.context),))
+        wider = next((c.figure for c in own if c.figure.doc_id == mention.doc_id
+                      and mention.start <= c.figure.start < mention.end and other.figure.measure in c.figure.measure),
+                     None)  # "会议发言及社情民意信息75篇" for "社情民意信息28条"
+        said = (f"中相关的数字是{wider.surface}（{_fig_label(wider)}），统计的不是同一事项" if wider else
+                f"提到“{other.figure.measure}”，但没有给出对应的数字")
+        return _Outcome(NOT_FOUND, f"{source}；{named}的报告{said}，无法核对“{claimed}”。",
+                        ((mention.chunk_id, mention.start, mention.end),))
 
     @staticmethod
     def _decide(ranked: list[FigureMatch], value: float, qualifier: str
@@ -276,7 +336,8 @@ class Verifier:
         if support is not None:
             return _Outcome(SUPPORTED, f"报告：“{self._quote(support)}”。", (self._evidence(support),))
         against = [a for a in aligned if a.contradicts and a.covered >= MIN_ANCHOR_ATOMS
-                   and a.coverage >= MIN_ANCHOR_COVERAGE and (numbers or not any(ch.isdigit() for ch in a.slot))]
+                   and (a.coverage >= MIN_ANCHOR_COVERAGE or a.by_role)
+                   and (numbers or not any(ch.isdigit() for ch in a.slot))]
         elsewhere = max((a for a in (align(core, s) for s in rest) if a.supports),
                         key=lambda a: a.covered, default=None) if committees else None
         if against:
