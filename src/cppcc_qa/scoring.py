@@ -188,7 +188,7 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
     context = q.context_text + " " + q.normalized
     tm = _TARGET_RE.search(q.focus_text)
     target = tm.group(1) if tm else ""
-    cands: list[_Cand] = []
+    cands: list[Candidate] = []
     for rank, hit in enumerate(hits[: cfg.passages]):
         text = hit.chunk.text
         sentences = split_sentences(text)
