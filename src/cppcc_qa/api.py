@@ -19,15 +19,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sse_starlette import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from .api_middleware import BodySizeLimit, RateLimit, SecurityHeaders, error_body
 from .api_models import bind_limits
 from .errors import (CppccError, IndexCorruptError, IndexMismatchError, IndexMissingError,
-                     InputError, ModelUnavailableError, NotFoundError)
+                     IngestError, InputError, ModelUnavailableError, NotFoundError)
 from .feedback import FeedbackEntry, FeedbackStore
 from .records import Answer, Document, Turn
 from .settings import Settings
+from .store import IndexBusyError
+from .uploads import UnsupportedFileTypeError, UploadTooLargeError
 
 __all__ = ["create_app", "app_from_env"]
 
@@ -39,9 +43,23 @@ WARM_UP_RETRY_S = 10.0
 # Streamed answers are cut after punctuation into "delta" events of at least this many characters.
 DELTA_CHARS = 24
 _PIECE_END = re.compile(r"(?<=[。！？；，：;,:!?\n])")
+# Feedback paging: an offset past any real table, and within SQLite's 64-bit integers.
+MAX_FEEDBACK_OFFSET = 1_000_000_000
+# Reports one upload request may carry, and the room its multipart framing (boundaries, part
+# headers) takes beside the files' bytes in the request-size limit.
+MAX_UPLOAD_FILES = 20
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+_UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["files"],
+    "properties": {"files": {"type": "array", "maxItems": MAX_UPLOAD_FILES,
+                             "items": {"type": "string", "format": "binary"}}}}}}}
 
-# error class -> (status, code, what a reader is told first)
+# error class -> (status, code, what a reader is told first); subclasses before their bases
 _ERRORS: dict[type[CppccError], tuple[int, str, str]] = {
+    UploadTooLargeError: (413, "upload_too_large", "文件过大"),
+    UnsupportedFileTypeError: (415, "unsupported_file_type", "不支持的文件类型"),
+    IngestError: (422, "unreadable_file", "文件无法读取"),
+    IndexBusyError: (503, "index_busy", "索引正在更新，请稍后再试"),
     InputError: (422, "input_error", "输入有误"),
     NotFoundError: (404, "not_found", "未找到"),
     IndexMissingError: (503, "index_missing", "尚未建立索引，问答服务暂不可用"),
@@ -66,6 +84,8 @@ class AnswerService(Protocol):
     def passage(self, passage_id: str) -> Any: ...
     def documents(self) -> list[Document]: ...
     def health(self) -> dict[str, Any]: ...
+    def add_files(self, files: list[tuple[str | None, bytes]], max_bytes: int | None = None) -> Any: ...
+    def remove_document(self, doc_id: str) -> Any: ...
 
 
 class _Engine:
@@ -189,7 +209,8 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     app.state.engine = _Engine(service) if service is not None else None
     _install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_limits={
+        "/api/documents": settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES})
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
 
     def svc(request: Request) -> AnswerService:
@@ -226,21 +247,70 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
                                            citations=body.citation_dicts()))
         return {"id": entry.id, "created_at": entry.created_at}
 
-    @app.get("/api/feedback", summary="Stored feedback (staff: X-API-Key)")
-    def list_feedback(x_api_key: str | None = Header(default=None),
-                      limit: int = Query(100, ge=1, le=1000),
-                      offset: int = Query(0, ge=0)) -> Any:
+    def staff_denied(x_api_key: str | None, what: str) -> JSONResponse | None:
+        """The refusal for a staff route (404 when no staff key is configured), or None."""
         if not settings.staff_api_key:
-            return _error(404, "not_found", "未开启反馈查看功能。(Feedback reading is off.)")
+            return _error(404, "not_found", f"未开启{what}功能。(Staff routes are off.)")
         if not x_api_key:
             return _error(401, *_STATUS_TEXT[401])
         if not hmac.compare_digest(x_api_key.encode(), settings.staff_api_key.encode()):
             return _error(403, *_STATUS_TEXT[403])
+        return None
+
+    @app.get("/api/feedback", summary="Stored feedback (staff: X-API-Key)")
+    def list_feedback(x_api_key: str | None = Header(default=None),
+                      limit: int = Query(100, ge=1, le=1000),
+                      offset: int = Query(0, ge=0, le=MAX_FEEDBACK_OFFSET)) -> Any:
+        if denied := staff_denied(x_api_key, "反馈查看"):
+            return denied
         return {"count": feedback.count(),
                 "feedback": [e.to_dict() for e in feedback.recent(limit, offset)]}
 
+    @app.post("/api/documents", openapi_extra={"requestBody": _UPLOAD_BODY},
+              summary="Add or replace reports: multipart field 'files' (staff: X-API-Key)")
+    async def add_documents(request: Request, x_api_key: str | None = Header(default=None)) -> Any:
+        if denied := staff_denied(x_api_key, "上传报告"):
+            return denied
+        engine: _Engine | None = request.app.state.engine
+        if engine is None:
+            raise IndexMissingError("service not started (lifespan did not run)")
+        files = await _uploaded_files(request)
+        update = await run_in_threadpool(engine.service.add_files, files, settings.max_upload_bytes)
+        if engine.error is not None:  # the upload made the first index: start answering
+            await run_in_threadpool(engine.warm_up)
+        return update.to_dict()
+
+    @app.delete("/api/documents/{doc_id}", summary="Remove a report (staff: X-API-Key)")
+    def remove_document(doc_id: str, request: Request,
+                        x_api_key: str | None = Header(default=None)) -> Any:
+        if denied := staff_denied(x_api_key, "删除报告"):
+            return denied
+        return svc(request).remove_document(doc_id).to_dict()
+
+    from .api_facts import facts_router
+
+    app.include_router(facts_router())  # before the static mount, which catches every path after it
     app.mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web")
     return app
+
+
+async def _uploaded_files(request: Request) -> list[tuple[str | None, bytes]]:
+    """(name, bytes) of each file in the multipart field `files`, read into memory (never
+    saved under the name it came with)."""
+    try:
+        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=MAX_UPLOAD_FILES)
+    except HTTPException as exc:
+        if exc.status_code != 400:  # BodyTooLarge (413) passes through
+            raise
+        raise InputError(f"the upload is not valid multipart/form-data: {exc.detail}") from None
+    try:
+        parts = form.getlist("files")
+        if not parts or not all(isinstance(p, UploadFile) for p in parts):
+            raise InputError(f"send the reports as files in the multipart field 'files' "
+                             f"(1 to {MAX_UPLOAD_FILES} of them)")
+        return [(p.filename, await p.read()) for p in parts]
+    finally:
+        await form.close()
 
 
 def app_from_env() -> FastAPI:

@@ -97,24 +97,27 @@ class BodyTooLarge(HTTPException):
     code = "body_too_large"
 
     def __init__(self, max_bytes: int) -> None:
-        kib = max_bytes // 1024
-        super().__init__(413, f"请求内容过大（上限 {kib} KiB）。(Request body too large; limit {kib} KiB.)")
+        size = f"{max_bytes / 1048576:.0f} MiB" if max_bytes >= 1048576 else f"{max_bytes // 1024} KiB"
+        super().__init__(413, f"请求内容过大（上限 {size}）。(Request body too large; limit {size}.)")
 
 
 class BodySizeLimit:
-    """Answer 413 for a request body over `max_bytes`, whether or not it declares its length."""
+    """Answer 413 for a request body over `max_bytes` (or over `path_limits[path]` for the paths
+    named there, such as uploads), whether or not it declares its length."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.path_limits.get(scope["path"], self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(send, limit)
             return
         seen = 0
         started = False
@@ -124,8 +127,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if seen > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         async def watched_send(message: Message) -> None:
@@ -138,10 +141,10 @@ class BodySizeLimit:
         except BodyTooLarge:
             if started:
                 raise
-            await self._reject(send)
+            await self._reject(send, limit)
 
-    async def _reject(self, send: Send) -> None:
-        exc = BodyTooLarge(self.max_bytes)
+    async def _reject(self, send: Send, limit: int) -> None:
+        exc = BodyTooLarge(limit)
         await _send_error(send, exc.status_code, exc.code, exc.detail)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .records import Turn
 from .settings import Settings
@@ -38,6 +38,11 @@ def clean_text(value: str, what: str, max_chars: int, required: bool = True) -> 
     if len(text) > max_chars:
         raise ValueError(f"{zh}过长：{len(text)} 字，上限 {max_chars} 字。"
                          f"(The {en} is {len(text)} characters; at most {max_chars} allowed.)")
+    lone = next((c for c in text if unicodedata.category(c) == "Cs"), None)
+    if lone is not None:  # a JSON "\ud800" escape: not text, and no encoder downstream takes it
+        raise ValueError(f"{zh}含有不成对的代理码位 U+{ord(lone):04X}，不是有效的 Unicode 文本。"
+                         f"(The {en} contains the unpaired surrogate U+{ord(lone):04X}; it is not valid"
+                         " Unicode text.)")
     bad = next((c for c in text if unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS),
                None)
     if bad is not None:
@@ -106,6 +111,11 @@ class CitationRef(BaseModel):
     n: int = 0
     passage_id: str = Field(default="", max_length=200)
     quote: str = Field(default="", max_length=2000)
+
+    @field_validator("passage_id", "quote")
+    @classmethod
+    def _text(cls, v: str, info: ValidationInfo) -> str:
+        return clean_text(v, f"引用/citation {info.field_name}", 2000, required=False)
 
 
 class FeedbackRequest(BaseModel):

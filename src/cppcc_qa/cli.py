@@ -221,6 +221,11 @@ def serve(
                 workers=workers, log_level="info")
 
 
+from .cli_facts import register as _register_facts  # noqa: E402 - commands of the fact checker
+
+_register_facts(app)
+
+
 def main() -> None:
     """Entry point: run the app, translating package errors into one line and exit code 2."""
     try:

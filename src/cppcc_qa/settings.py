@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     max_question_chars: int = 1000
     max_history_turns: int = 6
     max_body_bytes: int = 65536
+    # Reports staff upload (POST /api/documents): the whole request, all files together.
+    max_upload_bytes: int = 20 * 1024 * 1024
     rate_limit_per_minute: int = 600
 
     # Service

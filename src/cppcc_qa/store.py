@@ -5,21 +5,25 @@ Layout under the index folder::
     current -> versions/<version>          (a symlink, replaced atomically with os.replace)
     versions/<version>/manifest.json       (embedder, dim, corpus hash, chunking, checksums…)
     versions/<version>/documents.jsonl, chunks.jsonl, vectors.faiss, bm25/
+    .lock                                  (flocked by a writer: build, add, remove)
 
 A build writes into a fresh temporary folder, renames it into versions/, then repoints
-`current`; a build killed midway leaves `current` untouched and serving.
+`current`; a build killed midway leaves `current` untouched and serving. Writers that read the
+current version, change it and write a new one hold `writer_lock` throughout.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
-import math
-from collections import Counter
 import json
+import math
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,15 +35,25 @@ from .bm25 import BM25Index
 from .chunking import ChunkingConfig, chunk_document
 from .crosslingual import Lexicon, lexicon_vocabulary
 from .embedders import Embedder
-from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from .errors import CppccError, IndexCorruptError, IndexMismatchError, IndexMissingError
 from .records import Chunk, Document
 from .tokenize import tokenize
 from .vectors import VectorIndex
 
-__all__ = ["IndexData", "build_index", "write_index", "load_index", "corpus_hash", "current_version"]
+__all__ = ["IndexData", "build_index", "assemble_index", "embed_chunks", "chunk_tokens", "term_counts",
+           "write_index", "load_index", "corpus_hash", "current_version", "writer_lock", "IndexBusyError"]
 
 FORMAT = 1
 KEEP_VERSIONS = 3  # current + two earlier, so a reader that started on an old one can finish
+LOCK_NAME = ".lock"
+# A writer waits this long for another build/add to finish before giving up (a full rebuild of a
+# large corpus takes minutes; an add of one report seconds).
+WRITER_WAIT_S = 600.0
+LOCK_POLL_S = 0.05
+
+
+class IndexBusyError(CppccError):
+    """Another process has been building or updating the index for longer than a writer waits."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,33 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def embed_chunks(
+    chunks: Sequence[Chunk],
+    embedder: Embedder,
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = 32,
+) -> np.ndarray:
+    """The passage vectors of `chunks` (row i is chunk i), embedded in batches."""
+    texts = [c.index_text() for c in chunks]
+    embedder.warm_up()
+    parts = []
+    for i in range(0, len(texts), batch_size):
+        parts.append(embedder.embed_passages(texts[i : i + batch_size], batch_size=batch_size))
+        if progress:
+            progress(min(i + batch_size, len(texts)), len(texts))
+    return np.vstack(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+
+
+def chunk_tokens(chunks: Sequence[Chunk]) -> list[list[str]]:
+    """What BM25 indexes for each chunk (the same text that is embedded)."""
+    return [tokenize(c.index_text()) for c in chunks]
+
+
+def term_counts(tokens: Sequence[Sequence[str]]) -> dict[str, int]:
+    """Document frequency of every token over the chunks."""
+    return dict(Counter(t for toks in tokens for t in set(toks)))
+
+
 def build_index(
     docs: Sequence[Document],
     embedder: Embedder,
@@ -90,22 +131,32 @@ def build_index(
     """Chunk, embed and index documents in memory (no disk I/O). With `lexicon_embedder`, the
     corpus vocabulary is embedded too, for English questions (crosslingual.py)."""
     chunks = [c for d in docs for c in chunk_document(d, chunking)]
-    texts = [c.index_text() for c in chunks]
-    embedder.warm_up()
-    parts = []
-    for i in range(0, len(texts), batch_size):
-        parts.append(embedder.embed_passages(texts[i : i + batch_size], batch_size=batch_size))
-        if progress:
-            progress(min(i + batch_size, len(texts)), len(texts))
-    vecs = np.vstack(parts) if parts else np.zeros((0, embedder.dim), np.float32)
-    vindex = VectorIndex.build(vecs, faiss_type)
-    tokens = [tokenize(t) for t in texts]
-    bm25 = BM25Index.build(tokens)
-    term_df = dict(Counter(t for toks in tokens for t in set(toks)))
+    vecs = embed_chunks(chunks, embedder, progress, batch_size)
+    tokens = chunk_tokens(chunks)
     lexicon = None
     if lexicon_embedder is not None:
-        terms = lexicon_vocabulary(term_df)
+        terms = lexicon_vocabulary(term_counts(tokens))
         lexicon = Lexicon(tuple(terms), lexicon_embedder.embed_passages(terms, batch_size=128))
+    return assemble_index(docs, chunks, vecs, tokens, embedder, chunking, faiss_type, lexicon,
+                          lexicon_embedder.name if lexicon_embedder is not None else None)
+
+
+def assemble_index(
+    docs: Sequence[Document],
+    chunks: Sequence[Chunk],
+    vecs: np.ndarray,
+    tokens: Sequence[Sequence[str]],
+    embedder: Embedder,
+    chunking: ChunkingConfig,
+    faiss_type: str = "auto",
+    lexicon: Lexicon | None = None,
+    lexicon_name: str | None = None,
+) -> IndexData:
+    """An index of chunks whose vectors and tokens are already made (row i is chunk i): FAISS
+    and BM25 are built here, and the manifest with a new version name. No disk I/O."""
+    vindex = VectorIndex.build(vecs, faiss_type)
+    bm25 = BM25Index.build(tokens)
+    term_df = term_counts(tokens)
     built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     chash = corpus_hash(docs)
     version = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{chash[:8]}-{uuid.uuid4().hex[:4]}"
@@ -121,9 +172,32 @@ def build_index(
         "chunks": len(chunks),
         "built_at": built_at,
         "package_version": __version__,
-        "lexicon": lexicon_embedder.name if lexicon_embedder is not None else None,
+        "lexicon": lexicon_name if lexicon is not None else None,
     }
     return IndexData(version, manifest, tuple(docs), tuple(chunks), vindex, bm25, term_df, lexicon)
+
+
+@contextmanager
+def writer_lock(root: Path, wait_s: float = WRITER_WAIT_S) -> Iterator[None]:
+    """Hold the index's one writer lock (`fcntl.flock` on `root/.lock`) for a read-modify-write
+    of the index, so two builds or adds never lose one another. The kernel drops the lock when
+    the holder exits, even by SIGKILL. Raises IndexBusyError after `wait_s` seconds of waiting."""
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusyError(f"another build or update of {root} has held its lock for over "
+                                         f"{wait_s:.0f} s; try again later") from None
+                time.sleep(LOCK_POLL_S)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def _write_jsonl(path: Path, rows: Sequence[dict]) -> None:

