@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from cppcc_qa.api import create_app
 from cppcc_qa.chunking import ChunkingConfig
 from cppcc_qa.errors import IndexCorruptError
-from cppcc_qa.service import QAService, build_service
+from cppcc_qa.service import build_service
 from cppcc_qa.settings import Settings, repo_root
 from cppcc_qa.store import current_version, load_index
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cppcc_qa.chunking import ChunkingConfig
 from cppcc_qa.embedders import make_embedder
 from cppcc_qa.errors import InputError, NotFoundError
 from cppcc_qa.library import apply_plan, plan_additions
@@ -250,3 +249,20 @@ def test_add_and_remove_with_the_real_embedder(engine: QAService, engine_setting
     after = svc.ask(JIUQUAN_Q)
     assert not any(c.doc_id == update.changes[0].doc_id for c in after.citations)
     assert [d.doc_id for d in svc.documents()] == [d.doc_id for d in base.documents]
+
+
+def test_a_full_rebuild_keeps_added_and_removed_reports(tmp_path: Path) -> None:
+    """Reports added or removed while serving survive a plain `build` (the library folder)."""
+    from cppcc_qa.service import build_service
+
+    settings = Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data", embedder="hash", lexicon_embedder="")
+    svc = build_service(settings)
+    svc.build()
+    extra = tmp_path / "lanzhou.md"
+    extra.write_text("---\ntitle: 政协兰州市委员会工作综述\ncommittee: 兰州市政协\n---\n兰州市政协建成委员工作室12个。\n",
+                     encoding="utf-8")
+    svc.add_files([(extra.name, extra.read_bytes())])
+    svc.remove_document("pingliang-2024-highlights")
+    rebuilt = svc.build()
+    assert sorted(d.committee for d in rebuilt.documents) == ["兰州市政协", "武威市政协"]
+    assert sorted(p.name for p in settings.reports_dir.glob("*.md"))[0].endswith(".md")

@@ -30,8 +30,7 @@ from .errors import (CppccError, IndexCorruptError, IndexMismatchError, IndexMis
 from .feedback import FeedbackEntry, FeedbackStore
 from .records import Answer, Document, Turn
 from .settings import Settings
-from .store import IndexBusyError
-from .uploads import UnsupportedFileTypeError, UploadTooLargeError
+from .errors import IndexBusyError, UnsupportedFileTypeError, UploadTooLargeError
 
 __all__ = ["create_app", "app_from_env"]
 

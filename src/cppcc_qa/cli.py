@@ -238,10 +238,8 @@ def main() -> None:
         sys.exit(EXIT_BAD_INPUT)
     except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:  # usage errors of (typer's own copy of) click arrive here in non-standalone mode
+        if callable(getattr(exc, "show", None)) and hasattr(exc, "exit_code"):
             exc.show()
             sys.exit(EXIT_BAD_INPUT)
         raise

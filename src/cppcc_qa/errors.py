@@ -10,6 +10,9 @@ __all__ = [
     "IndexCorruptError",
     "ModelUnavailableError",
     "NotFoundError",
+    "IndexBusyError",
+    "UploadTooLargeError",
+    "UnsupportedFileTypeError",
 ]
 
 
@@ -43,3 +46,15 @@ class ModelUnavailableError(CppccError):
 
 class NotFoundError(CppccError):
     """A passage or document id does not exist."""
+
+
+class IndexBusyError(CppccError):
+    """Another process has been building or updating the index for longer than a writer waits."""
+
+
+class UploadTooLargeError(IngestError):
+    """A file is over the size limit, or would expand past it (HTTP 413)."""
+
+
+class UnsupportedFileTypeError(IngestError):
+    """A file's name or content is of a type reports cannot come in (HTTP 415)."""

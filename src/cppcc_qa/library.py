@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -32,7 +33,7 @@ from .errors import InputError, NotFoundError
 from .records import Document
 from .store import IndexData, assemble_index, chunk_tokens, embed_chunks, term_counts
 
-__all__ = ["Change", "Plan", "LibraryUpdate", "content_hash", "plan_additions", "plan_removal",
+__all__ = ["Change", "Plan", "LibraryUpdate", "content_hash", "plan_additions", "plan_removal", "sync_library",
            "apply_plan", "refresh_lexicon", "DOC_ID_PATTERN"]
 
 # Doc ids appear in passage ids ("<doc_id>:p001.0") and URLs; keep them to a safe alphabet.
@@ -187,3 +188,23 @@ def apply_plan(
                                   base.lexicon if base is not None else None, previous_name)
     return assemble_index(docs, chunks, np.vstack([kept_vecs, new_vecs]), tokens, embedder, chunking,
                           faiss_type, lexicon, lexicon_embedder.name if lexicon_embedder is not None else None)
+
+
+def sync_library(folder: Path, documents: Sequence[Document], plan: Plan) -> None:
+    """Keep `folder` (Settings.library_dir) a copy of the indexed reports as Markdown, so a full
+    `cppcc-qa build` after adds and removes rebuilds what is served, not just the built-in
+    corpus. The first change writes every report; later ones only what changed."""
+    from .ingest.docfile import dump_document
+
+    first = not folder.exists() or not any(folder.glob("*.md"))
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = {d.doc_id for d in documents}
+    fresh = documents if first else [d for d in documents if d.doc_id in {a.doc_id for a in plan.add}]
+    for doc in fresh:
+        path = folder / f"{doc.doc_id}.md"
+        tmp = path.with_suffix(".md.tmp")
+        tmp.write_text(dump_document(doc), encoding="utf-8")
+        tmp.replace(path)
+    for path in folder.glob("*.md"):
+        if path.stem not in wanted:
+            path.unlink()

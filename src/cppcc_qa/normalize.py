@@ -41,6 +41,8 @@ def validate_question(text: object, max_chars: int) -> str:
         raise InputError(f"question is {len(stripped)} characters long; at most {max_chars} are allowed")
     if _CONTROL.search(stripped.replace("\n", " ").replace("\t", " ")):
         raise InputError("question contains control characters; send plain text")
+    if any("\ud800" <= ch <= "\udfff" for ch in stripped):
+        raise InputError("question contains an unpaired surrogate (broken Unicode); send valid text")
     return stripped
 
 

@@ -27,7 +27,7 @@ from .compose import ComposerConfig, ExtractiveComposer
 from .embedders import Embedder, make_embedder
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, NotFoundError
 from .ingest.corpus import load_corpus
-from .library import LibraryUpdate, Plan, apply_plan, plan_additions, plan_removal
+from .library import LibraryUpdate, Plan, apply_plan, plan_additions, plan_removal, sync_library
 from .normalize import validate_question
 from .prompts import load_replies
 from .question import ParsedQuestion, resolve_history
@@ -166,13 +166,19 @@ class QAService:
 
     def build(self, paths: Sequence[Path] = (), progress: Callable[[int, int], None] | None = None) -> IndexData:
         """Read the reports, build a new index version, write it and swap it in atomically."""
-        docs = load_corpus(list(paths) or [self.settings.corpus_dir])
+        docs = load_corpus(list(paths) or [self.default_sources()])
         with writer_lock(self.settings.index_dir):
             data = build_index(docs, self.embedder, self.chunking, self.settings.faiss_index_type, progress,
                                lexicon_embedder=self.lexicon_embedder)
             write_index(data, self.settings.index_dir)
             self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
         return self.state().index
+
+    def default_sources(self) -> Path:
+        """What a build without paths reads: the library of added/removed reports once there is
+        one, else the built-in corpus."""
+        lib = self.settings.reports_dir
+        return lib if lib.is_dir() and any(lib.glob("*.md")) else self.settings.corpus_dir
 
     # -- a growing corpus (library.py) ---------------------------------------------------------
     def add_documents(self, docs: Sequence[Document]) -> LibraryUpdate:
@@ -210,6 +216,7 @@ class QAService:
         data = apply_plan(base, plan, self.embedder, self.chunking, self.settings.faiss_index_type,
                           self.lexicon_embedder)
         write_index(data, self.settings.index_dir)
+        sync_library(self.settings.reports_dir, data.documents, plan)
         self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
         return LibraryUpdate(data.version, plan.changes, True, len(data.documents), len(data.chunks))
 

@@ -35,7 +35,7 @@ from .bm25 import BM25Index
 from .chunking import ChunkingConfig, chunk_document
 from .crosslingual import Lexicon, lexicon_vocabulary
 from .embedders import Embedder
-from .errors import CppccError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from .errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError
 from .records import Chunk, Document
 from .tokenize import tokenize
 from .vectors import VectorIndex
@@ -50,10 +50,6 @@ LOCK_NAME = ".lock"
 # large corpus takes minutes; an add of one report seconds).
 WRITER_WAIT_S = 600.0
 LOCK_POLL_S = 0.05
-
-
-class IndexBusyError(CppccError):
-    """Another process has been building or updating the index for longer than a writer waits."""
 
 
 @dataclass(frozen=True)

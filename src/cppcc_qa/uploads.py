@@ -17,7 +17,7 @@ import unicodedata
 import zipfile
 from pathlib import Path, PureWindowsPath
 
-from .errors import IngestError
+from .errors import IngestError, UnsupportedFileTypeError, UploadTooLargeError
 from .ingest.formats import sniff
 from .ingest.readers import SUPPORTED_SUFFIXES, read_document
 from .records import Document
@@ -38,14 +38,6 @@ MAX_COMPRESSION_RATIO = 100
 RATIO_MIN_BYTES = 1024 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _ALLOWED = ", ".join(SUPPORTED_SUFFIXES)
-
-
-class UploadTooLargeError(IngestError):
-    """A file is over the size limit, or would expand past it (HTTP 413)."""
-
-
-class UnsupportedFileTypeError(IngestError):
-    """A file's name or content is of a type reports cannot come in (HTTP 415)."""
 
 
 def _mib(n: int) -> str:
