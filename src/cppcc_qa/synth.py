@@ -105,7 +105,7 @@ def clustered_unit_vectors(
     `within_dims` subspace (variance `within_var`), plus isotropic noise (`noise_var`). The defaults
     were fitted to multilingual-e5-small vectors of 800 synthetic passages: mean cosine of random
     pairs 0.917 (e5: 0.919), its s.d. 0.017 (0.016), mean nearest-neighbour cosine 0.980 (0.979),
-    participation ratio of the covariance spectrum 48 (47) — bench/RESULTS.md, "Synthetic vectors".
+    participation ratio of the covariance spectrum 48 (47) — bench/RESULTS.md, "What was measured".
     What they do not copy is the reports' template structure (the same sentence in every committee,
     differing only in place and figures), which makes real nearest neighbours near-duplicates.
 
