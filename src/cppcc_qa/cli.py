@@ -18,6 +18,7 @@ from .settings import Settings
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited Q&A over CPPCC work reports.")
 err = Console(stderr=True)
 EXIT_BAD_INPUT = 2
+SERVE_THREADS = 1  # per-request compute threads in the server, unless CPPCC_QA_THREADS says otherwise
 
 
 def _settings(embedder: str | None = None, index_dir: Path | None = None) -> Settings:
@@ -217,6 +218,9 @@ def serve(
         os.environ["CPPCC_QA_EMBEDDER"] = embedder
     if index_dir:
         os.environ["CPPCC_QA_INDEX_DIR"] = str(index_dir)
+    # A server runs requests side by side: one thread each for the embedder and FAISS beats two
+    # threads per request fighting over the cores (bench/LOAD.md: p95 236 vs 254 ms at 8 clients).
+    os.environ.setdefault("CPPCC_QA_THREADS", str(SERVE_THREADS))
     uvicorn.run("cppcc_qa.api:app_from_env", factory=True, host=host or settings.host, port=port or settings.port,
                 workers=workers, log_level="info")
 
