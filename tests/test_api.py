@@ -255,3 +255,11 @@ def test_feedback_reading_is_off_without_a_key(settings: Settings, service) -> N
 def test_bad_feedback_is_422(client: TestClient) -> None:
     assert_error(client.post("/api/feedback", json={**FEEDBACK, "rating": "meh"}), 422)
     assert_error(client.post("/api/feedback", json={**FEEDBACK, "question": " "}), 422)
+
+
+def test_openapi_page_is_served_without_a_cdn(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/docs-assets/swagger-ui-bundle.js" in page.text and "cdn" not in page.text.lower()
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/openapi.json").json()["paths"]["/api/ask"]

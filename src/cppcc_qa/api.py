@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
+from .api_docs import install_offline_docs
 from .api_middleware import BodySizeLimit, RateLimit, SecurityHeaders, error_body
 from .api_models import bind_limits
 from .errors import (CppccError, IndexCorruptError, IndexMismatchError, IndexMissingError,
@@ -202,11 +203,12 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
         app.state.engine.warm_up()
         yield
 
-    app = FastAPI(title="cppcc-qa", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="cppcc-qa", version="0.1.0", lifespan=lifespan, docs_url=None,
                   description="政协工作报告问答：每个回答都附有出处。"
                               " Cited answers over CPPCC committee work reports.")
     app.state.engine = _Engine(service) if service is not None else None
     _install_error_handlers(app)
+    install_offline_docs(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_limits={
         "/api/documents": settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES})
