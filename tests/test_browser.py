@@ -3,22 +3,15 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
 
 from cppcc_qa.api import create_app
 from cppcc_qa.service import build_service
 from cppcc_qa.settings import Settings, repo_root
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SERVER_START_S = 60.0
+from .live import CHROMIUM, chromium, free_port, running
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,11 +23,6 @@ pytestmark = [
 MEDIATION = "武威市政协委员参与诉前调解调结了多少件案件？"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -42,28 +30,14 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = Settings(index_dir=root / "index", data_dir=root / "data", port=free_port())
     service = build_service(settings)
     service.build()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, service), host="127.0.0.1",
-                                           port=settings.port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_S
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{settings.port}/"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(create_app(settings, service), settings.port) as url:
+        yield url
 
 
 @pytest.fixture()
 def browser():  # noqa: ANN201 (playwright's Browser)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def open_page(browser, base_url: str, width: int = 1280, height: int = 900):  # noqa: ANN001, ANN201

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from cppcc_qa.api import create_app
@@ -18,9 +14,8 @@ from cppcc_qa.api_facts import facts_router
 from cppcc_qa.service import build_service
 from cppcc_qa.settings import Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SERVER_START_S = 60.0
+from .live import CHROMIUM, chromium, free_port, running
+
 WAIT_MS = 20000
 
 pytestmark = [
@@ -35,11 +30,6 @@ DRAFT = (
     "平凉市政协还组织委员植树3000棵。"
 )
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def with_facts(app: FastAPI) -> FastAPI:
@@ -56,28 +46,14 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                         port=free_port())
     service = build_service(settings)
     service.build()
-    server = uvicorn.Server(uvicorn.Config(with_facts(create_app(settings, service)), host="127.0.0.1",
-                                           port=settings.port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_S
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{settings.port}/"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(with_facts(create_app(settings, service)), settings.port) as url:
+        yield url
 
 
 @pytest.fixture()
 def browser():  # noqa: ANN201 (playwright's Browser)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def open_page(browser, url: str, base_url: str):  # noqa: ANN001, ANN201
