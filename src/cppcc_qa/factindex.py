@@ -7,7 +7,7 @@ original, so what is matched on the copy is quoted from the original.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,6 +40,7 @@ class FactIndex:
     sentences: tuple[Sentence, ...]
     chunks: dict[str, Chunk]
     committees: tuple[str, ...]
+    idf: Callable[[str], float]  # the term weights of the same index version
 
 
 def build_facts(index: IndexData) -> FactIndex:
@@ -51,7 +52,7 @@ def build_facts(index: IndexData) -> FactIndex:
     return FactIndex(index.version, tuple(figures),
                      tuple(figure_contexts(index.documents, index.chunks, figures)), tuple(sentences),
                      {c.chunk_id: c for c in index.chunks},
-                     tuple(dict.fromkeys(d.committee for d in index.documents)))
+                     tuple(dict.fromkeys(d.committee for d in index.documents)), index.idf)
 
 
 def committee_words(committees: Sequence[str]) -> list[str]:

@@ -17,13 +17,13 @@ Figures and sentences are extracted once per index version and kept by the `Veri
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .claims import (ABOVE, BELOW, Agreement, FigureContext, FigureMatch, claim_quantities, claim_terms, compare,
                      measure_terms, rank_figures, strip_words)
-from .committees import place_of
+from .committees import CommitteeDirectory, place_of
 from .errors import InputError
 from .factindex import (FactIndex, build_facts, committee_words, named_outside_titles, quote_clause,
                         strip_committees)
@@ -35,6 +35,7 @@ from .tokenize import place_names, tokenize
 
 if TYPE_CHECKING:
     from .service import QAService
+    from .store import IndexData
 
 __all__ = ["Verifier", "CheckedVerdict", "SUPPORTED", "REFUTED", "NOT_FOUND"]
 
@@ -130,9 +131,10 @@ class Verifier:
         self._facts: FactIndex | None = None
         self._lock = threading.Lock()
 
-    def facts(self) -> FactIndex:
-        """The figures and sentences of the current index version (extracted on first use)."""
-        index = self.service.state().index
+    def facts(self, index: IndexData | None = None) -> FactIndex:
+        """The figures and sentences of `index` (default: the current version), extracted once
+        per version."""
+        index = index or self.service.state().index
         with self._lock:
             if self._facts is None or self._facts.version != index.version:
                 self._facts = build_facts(index)
@@ -148,11 +150,12 @@ class Verifier:
         used when the claim names none."""
         if not isinstance(claim, str) or not claim.strip():
             raise InputError("the claim is empty: give a sentence to check, e.g. 武威市政协委员调结案件35件。")
-        parsed = self.service.parse(claim)
-        facts = self.facts()
+        st = self.service.state()  # one index version for the whole verdict, even if a new one lands
+        parsed = self.service.parse(claim, st=st)
+        facts = self.facts(st.index)
         text = parsed.normalized
         committees = named_outside_titles(text, parsed.committees) or tuple(c for c in context if c in facts.committees)
-        foreign = () if committees else (*parsed.unknown_places, *self._other_committees(text))
+        foreign = () if committees else (*parsed.unknown_places, *self._other_committees(text, st.directory))
         if foreign:
             places = "、".join(dict.fromkeys(place_of(p) for p in foreign))
             return CheckedVerdict(claim, NOT_FOUND, f"已收录的报告中没有关于{places}的工作报告，无法核对这一说法。",
@@ -174,9 +177,9 @@ class Verifier:
                 outcomes = [words]
         return self._assemble(claim, outcomes, facts)
 
-    def _other_committees(self, text: str) -> list[str]:
+    @staticmethod
+    def _other_committees(text: str, directory: CommitteeDirectory) -> list[str]:
         """Places named as a committee ("甘肃省政协") that are not a committee of the corpus."""
-        directory = self.service.state().directory
         return [p for p in place_names(text)
                 if f"{p}政协" in text and directory.committee_for_place(p) is None]
 
@@ -216,7 +219,7 @@ class Verifier:
                       committees: tuple[str, ...], facts: FactIndex) -> _Outcome:
         m = quantities[i]
         q = m.quantity
-        idf = self.service.state().index.idf
+        idf = facts.idf
         names = committee_words(facts.committees)
         terms = claim_terms(text, quantities, i, idf, names)
         bare = strip_words(text, names)  # the measure a claim mentions is never its committee's name
@@ -231,7 +234,7 @@ class Verifier:
                           if o.score >= need and o.cover >= MIN_REFUTE_COVER
                           and compare(q.value, q.qualifier, o.figure).kind in ("same", "consistent")), None)
         if other is not None and kind != REFUTED:
-            same = self._same_measure(other, ranked, own, q.value, q.qualifier, names)
+            same = self._same_measure(other, ranked, own, q.value, q.qualifier, names, facts)
             if same is not None:  # "平凉…委员工作室149个": 149 is 武威's, 平凉's own count is 131
                 kind, match = REFUTED, same
         claimed = m.surface
@@ -260,11 +263,11 @@ class Verifier:
         return _Outcome(NOT_FOUND, f"报告中没有找到与“{claimed}”对应的数字。")
 
     def _same_measure(self, other: FigureMatch, ranked: list[FigureMatch], own: list[FigureContext],
-                      value: float, qualifier: str, names: list[str]) -> FigureMatch | None:
+                      value: float, qualifier: str, names: list[str], facts: FactIndex) -> FigureMatch | None:
         """The named committee's figure counting what `other` (another committee's figure with the
         claimed value) counts, as a reading of the claim; None when it has no such figure, when
         several count it ambiguously, or when one of them may hold the claimed value."""
-        idf = self.service.state().index.idf
+        idf = facts.idf
         terms = measure_terms(other.figure, idf, names)
         if not terms:
             return None
@@ -283,7 +286,7 @@ class Verifier:
         too, without a count of their own, and the claim may still be true."""
         named = "、".join(committees)
         source = f"{claimed}是{other.figure.committee}的数字（{_fig_label(other.figure)}）"
-        terms = [t for t, _ in measure_terms(other.figure, self.service.state().index.idf, names)]
+        terms = [t for t, _ in measure_terms(other.figure, facts.idf, names)]
         mention = next((s for s in facts.sentences if terms and s.committee in committees
                         and all(t in s.matched for t in terms)), None)
         if mention is None:
@@ -341,7 +344,7 @@ class Verifier:
         elsewhere = max((a for a in (align(core, s) for s in rest) if a.supports),
                         key=lambda a: a.covered, default=None) if committees else None
         if against:
-            best = max(against, key=lambda a: (a.coverage, self._rarity(a.counterpart)))
+            best = max(against, key=lambda a: (a.coverage, self._rarity(a.counterpart, facts.idf)))
             why = f"报告为“{best.counterpart}”，而非“{best.slot}”：“{self._quote(best)}”。"
             ev = [self._evidence(best)]
             if elsewhere is not None:
@@ -354,9 +357,9 @@ class Verifier:
                                      f"{named}的报告中没有这一项。", (self._evidence(elsewhere),))
         return _Outcome(NOT_FOUND, "报告中没有找到可以核对这一说法的内容。")
 
-    def _rarity(self, text: str) -> float:
+    @staticmethod
+    def _rarity(text: str, idf: Callable[[str], float]) -> float:
         """Mean IDF of the words of a slot: a name ("宋全科") is rarer than a phrase ("会议组")."""
-        idf = self.service.state().index.idf
         words = tokenize(text) or [text]
         return sum(idf(w) for w in words) / len(words)
 
