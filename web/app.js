@@ -28,21 +28,8 @@
   const hint = $("composer-hint");
   const serviceStatus = $("service-status");
 
-  /** Build an element. `props` are DOM properties (textContent, className, type…) except
-   *  keys containing "-" or "role", which become attributes. Children: nodes or plain text. */
-  function el(tag, props = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props)) {
-      if (value === undefined || value === null) continue;
-      if (key.includes("-") || key === "role") node.setAttribute(key, String(value));
-      else node[key] = value;
-    }
-    for (const child of children) {
-      if (child === null || child === undefined) continue;
-      node.append(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return node;
-  }
+  // el() and quoteRange() are shared with the staff pages (facts.js, loaded first).
+  const { el, quoteRange } = window.Facts;
 
   function prefersReducedMotion() {
     return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
@@ -113,19 +100,6 @@
   const STREAM_BROKEN = "回答传输中断了，请重试。";
 
   // ----------------------------------------------------------------------------- citations
-
-  /** [start, end) of the quote inside the passage text, or null. */
-  function quoteRange(citation) {
-    const text = citation.text || "";
-    const quote = citation.quote || "";
-    if (!quote) return null;
-    const offset = citation.start - citation.passage_start;
-    if (Number.isInteger(offset) && offset >= 0 && text.slice(offset, offset + quote.length) === quote) {
-      return [offset, offset + quote.length];
-    }
-    const found = text.indexOf(quote);
-    return found >= 0 ? [found, found + quote.length] : null;
-  }
 
   function citationLabel(c) {
     return [c.title, c.section].filter(Boolean).join(" · ");

@@ -1,4 +1,4 @@
-/* Shared helpers of the staff pages (figures.html, check.html). Plain JS, no build step.
+/* Shared helpers of the pages (chat, figures.html, check.html). Plain JS, no build step.
  *
  * Safety rule: text from the server or the reader is only ever put into the page with
  * textContent / createTextNode, never as HTML.
