@@ -16,6 +16,8 @@ from cppcc_qa.service import QAService, build_service
 from cppcc_qa.settings import Settings
 from cppcc_qa.store import current_version
 
+from .test_api import assert_error
+
 KEY = "staff-key"
 STAFF = {"X-API-Key": KEY}
 MAX_UPLOAD = 64 * 1024  # small, so the size tests stay light
@@ -60,14 +62,6 @@ def upload(client: TestClient, *files: tuple[str | bytes, bytes]) -> object:
     return client.post("/api/documents", content=body, headers=headers)
 
 
-def assert_error(response, status: int, code: str | None = None) -> dict:  # noqa: ANN001
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    error = response.json()["error"]
-    assert error["message"]
-    if code is not None:
-        assert error["code"] == code, error
-    return error
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
