@@ -109,7 +109,7 @@ class Server:
     def __init__(self, port: int, env: dict[str, str]) -> None:
         self.port = port
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "cppcc_qa.api:app_from_env", "--factory", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", "cppcc_qa.api.app:app_from_env", "--factory", "--host", "127.0.0.1",
              "--port", str(port), "--log-level", "warning", "--no-access-log"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 

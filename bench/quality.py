@@ -14,7 +14,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from cppcc_qa.evaluate import evaluate, load_gold
+from cppcc_qa.evaluation.evaluate import evaluate, load_gold
 from cppcc_qa.service import build_service
 from cppcc_qa.settings import Settings, repo_root
 

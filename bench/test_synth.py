@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from cppcc_qa.chunking import ChunkingConfig, chunk_document
+from cppcc_qa.indexing.chunking import ChunkingConfig, chunk_document
 from cppcc_qa.records import Document
-from cppcc_qa.synth import clustered_unit_vectors, shift_figures, swap_place, synthesize_documents
-from cppcc_qa.tokenize import tokenize
+from synth import clustered_unit_vectors, shift_figures, swap_place, synthesize_documents
+from cppcc_qa.text.tokenize import tokenize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scale  # noqa: E402

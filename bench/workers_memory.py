@@ -58,8 +58,8 @@ def worker(folder: Path, kind: str, load: str) -> None:
             svc.ask(q)
         vectors, bm25 = svc.state().index.vectors, svc.state().index.bm25
     else:
-        from cppcc_qa.bm25 import BM25Index
-        from cppcc_qa.vectors import VectorIndex
+        from cppcc_qa.indexing.bm25 import BM25Index
+        from cppcc_qa.indexing.vectors import VectorIndex
 
         if load == "faiss-mmap":
             import faiss

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from cppcc_qa.api import create_app
+from cppcc_qa.api.app import create_app
 from cppcc_qa.service import build_service
 from cppcc_qa.settings import Settings
 
@@ -26,19 +26,19 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def service(settings: Settings):  # noqa: ANN201 (the service type is the engine's)
+def service(settings: Settings):
     svc = build_service(settings)
     svc.build()
     return svc
 
 
 @pytest.fixture(scope="module")
-def client(settings: Settings, service) -> Iterator[TestClient]:  # noqa: ANN001
+def client(settings: Settings, service) -> Iterator[TestClient]:
     with TestClient(create_app(settings, service)) as c:
         yield c
 
 
-def app_client(settings: Settings, service, **changes: object) -> TestClient:  # noqa: ANN001
+def app_client(settings: Settings, service, **changes: object) -> TestClient:
     """A client for an app with some settings changed (use it in a `with`)."""
     return TestClient(create_app(settings.model_copy(update=changes), service))
 
@@ -56,7 +56,7 @@ def sse_events(text: str) -> list[tuple[str, str]]:
     return events
 
 
-def assert_error(response, status: int, code: str | None = None) -> dict:  # noqa: ANN001
+def assert_error(response, status: int, code: str | None = None) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     error = response.json()["error"]
@@ -137,7 +137,7 @@ def test_bad_questions_are_422_with_a_message(client: TestClient, question: str)
     assert "问题" in error["message"]
 
 
-def test_question_limit_comes_from_settings(settings: Settings, service) -> None:  # noqa: ANN001
+def test_question_limit_comes_from_settings(settings: Settings, service) -> None:
     with app_client(settings, service, max_question_chars=10) as c:
         error = assert_error(c.post("/api/ask", json={"question": "一" * 11}), 422)
         assert "10" in error["message"]
@@ -157,7 +157,7 @@ def test_malformed_bodies_are_422(client: TestClient) -> None:
     assert_error(client.post("/api/ask", json={"question": 35}), 422)
 
 
-def test_too_big_body_is_413(settings: Settings, service) -> None:  # noqa: ANN001
+def test_too_big_body_is_413(settings: Settings, service) -> None:
     big = json.dumps({"question": MEDIATION, "history": [{"question": "x", "answer": "y" * 3000}]})
     with app_client(settings, service, max_body_bytes=2048) as c:
         assert_error(c.post("/api/ask", content=big.encode(),
@@ -169,7 +169,7 @@ def test_too_big_body_is_413(settings: Settings, service) -> None:  # noqa: ANN0
         assert c.post("/api/ask", json={"question": MEDIATION}).status_code == 200
 
 
-def test_rate_limit_answers_429(settings: Settings, service) -> None:  # noqa: ANN001
+def test_rate_limit_answers_429(settings: Settings, service) -> None:
     with app_client(settings, service, rate_limit_per_minute=3) as c:
         assert [c.get("/api/health").status_code for _ in range(3)] == [200, 200, 200]
         r = c.post("/api/ask", json={"question": MEDIATION})
@@ -246,7 +246,7 @@ def test_feedback_reading_needs_the_right_key(client: TestClient) -> None:
     assert_error(client.get("/api/feedback", headers={"X-API-Key": "wrong"}), 403, "forbidden")
 
 
-def test_feedback_reading_is_off_without_a_key(settings: Settings, service) -> None:  # noqa: ANN001
+def test_feedback_reading_is_off_without_a_key(settings: Settings, service) -> None:
     with app_client(settings, service, staff_api_key=None) as c:
         assert_error(c.get("/api/feedback", headers={"X-API-Key": "staff-key"}), 404, "not_found")
         assert c.post("/api/feedback", json=FEEDBACK).status_code == 201  # voting still works

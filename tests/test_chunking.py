@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from cppcc_qa.chunking import ChunkingConfig, chunk_document
 from cppcc_qa.errors import InputError
+from cppcc_qa.indexing.chunking import ChunkingConfig, chunk_document
 from cppcc_qa.ingest.docfile import read_markdown_document
 from cppcc_qa.records import Document
 

@@ -10,13 +10,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from cppcc_qa.api import create_app
-from cppcc_qa.api_facts import facts_router
-from cppcc_qa.drafts import MAX_DRAFT_CHARS, check_draft, split_statements
+from cppcc_qa.api.app import create_app
+from cppcc_qa.api.facts import facts_router
 from cppcc_qa.errors import InputError
+from cppcc_qa.factcheck.drafts import MAX_DRAFT_CHARS, check_draft, split_statements
+from cppcc_qa.factcheck.verify import Verifier
 from cppcc_qa.service import build_service
 from cppcc_qa.settings import Settings
-from cppcc_qa.verify import Verifier
 
 COMMITTEES = ("武威市政协", "平凉市政协")
 
@@ -67,13 +67,13 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def service(settings: Settings):  # noqa: ANN201 - QAService
+def service(settings: Settings):
     svc = build_service(settings)
     svc.build()
     return svc
 
 
-def test_draft_verdicts_and_summary(service) -> None:  # noqa: ANN001
+def test_draft_verdicts_and_summary(service) -> None:
     result = check_draft(Verifier(service), DRAFT).to_dict()
     got = [(s["text"], s["verdict"]) for s in result["statements"]]
     assert got == EXPECTED
@@ -83,7 +83,7 @@ def test_draft_verdicts_and_summary(service) -> None:  # noqa: ANN001
         assert bool(s["evidence"]) == (s["verdict"] != "not_found")
 
 
-def test_statements_without_a_committee_use_the_one_named_before(service) -> None:  # noqa: ANN001
+def test_statements_without_a_committee_use_the_one_named_before(service) -> None:
     result = check_draft(Verifier(service), DRAFT).to_dict()
     wrong = result["statements"][2]
     assert wrong["expected"] == "27件"
@@ -94,7 +94,7 @@ def test_statements_without_a_committee_use_the_one_named_before(service) -> Non
     assert [c["committee"] for c in misattributed["evidence"]] == ["平凉市政协", "武威市政协"]
 
 
-def test_draft_input_is_checked(service) -> None:  # noqa: ANN001
+def test_draft_input_is_checked(service) -> None:
     with pytest.raises(InputError, match="empty"):
         check_draft(Verifier(service), " \n ")
     with pytest.raises(InputError, match=f"at most {MAX_DRAFT_CHARS}"):
@@ -110,7 +110,7 @@ def with_facts(app: FastAPI) -> FastAPI:
 
 
 @pytest.fixture(scope="module")
-def client(settings: Settings, service) -> Iterator[TestClient]:  # noqa: ANN001
+def client(settings: Settings, service) -> Iterator[TestClient]:
     with TestClient(with_facts(create_app(settings, service))) as c:
         yield c
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cppcc_qa.embedders import make_embedder
 from cppcc_qa.errors import InputError, ModelUnavailableError
+from cppcc_qa.indexing.embedders import make_embedder
 
 
 def test_unknown_embedder_names_the_choices() -> None:

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.model
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 
 
-def _figures_stand_in_citation(answer) -> None:  # noqa: ANN001
+def _figures_stand_in_citation(answer) -> None:
     body = re.sub(r"\[\d+\]", "", answer.answer)
     cited = "".join(c.text for c in answer.citations)
     for n in _NUM.findall(body):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from cppcc_qa.api import create_app
-from cppcc_qa.api_facts import facts_router
+from cppcc_qa.api.app import create_app
+from cppcc_qa.api.facts import facts_router
 from cppcc_qa.service import build_service
 from cppcc_qa.settings import Settings
 
@@ -51,12 +51,12 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture()
-def browser():  # noqa: ANN201 (playwright's Browser)
+def browser():
     with chromium() as b:
         yield b
 
 
-def open_page(browser, url: str, base_url: str):  # noqa: ANN001, ANN201
+def open_page(browser, url: str, base_url: str):
     """A page that records console errors, dialogs and requests to other hosts."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.problems = []
@@ -69,7 +69,7 @@ def open_page(browser, url: str, base_url: str):  # noqa: ANN001, ANN201
     return page
 
 
-def test_draft_is_highlighted_by_verdict_with_evidence_one_click_away(browser, base_url: str) -> None:  # noqa: ANN001
+def test_draft_is_highlighted_by_verdict_with_evidence_one_click_away(browser, base_url: str) -> None:
     page = open_page(browser, base_url + "check.html", base_url)
     page.fill("#draft", DRAFT)
     page.click("#check-button")
@@ -108,7 +108,7 @@ def test_draft_is_highlighted_by_verdict_with_evidence_one_click_away(browser, b
     page.close()
 
 
-def test_empty_draft_is_refused_in_the_page(browser, base_url: str) -> None:  # noqa: ANN001
+def test_empty_draft_is_refused_in_the_page(browser, base_url: str) -> None:
     page = open_page(browser, base_url + "check.html", base_url)
     page.click("#check-button")
     assert page.locator("#status").inner_text() == "请先粘贴稿件。"
@@ -117,7 +117,7 @@ def test_empty_draft_is_refused_in_the_page(browser, base_url: str) -> None:  # 
     page.close()
 
 
-def test_figures_page_searches_and_downloads(browser, base_url: str) -> None:  # noqa: ANN001
+def test_figures_page_searches_and_downloads(browser, base_url: str) -> None:
     from playwright.sync_api import expect
 
     page = open_page(browser, base_url + "figures.html", base_url)

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from cppcc_qa.api import create_app
-from cppcc_qa.chunking import ChunkingConfig
+from cppcc_qa.api.app import create_app
 from cppcc_qa.errors import IndexCorruptError
+from cppcc_qa.indexing.chunking import ChunkingConfig
+from cppcc_qa.indexing.store import current_version, load_index
 from cppcc_qa.service import build_service
 from cppcc_qa.settings import Settings, repo_root
-from cppcc_qa.store import current_version, load_index
 
 WUWEI_Q = "武威市政协委员参与诉前调解调结了多少件案件？"
 JIUQUAN = "酒泉市政协2024年共报送社情民意信息120条。\n".encode()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cppcc_qa.figures import (
+from cppcc_qa.factcheck.figures import (
     FIGURE_FIELDS,
     extract_figures,
     figures_csv,

@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cppcc_qa.embedders import make_embedder
 from cppcc_qa.errors import InputError, NotFoundError
-from cppcc_qa.library import apply_plan, plan_additions
+from cppcc_qa.indexing.embedders import make_embedder
+from cppcc_qa.indexing.library import apply_plan, plan_additions
+from cppcc_qa.indexing.store import IndexBusyError, current_version, load_index, writer_lock
+from cppcc_qa.ingest.uploads import read_report
 from cppcc_qa.service import QAService, build_service
 from cppcc_qa.settings import Settings
-from cppcc_qa.store import IndexBusyError, current_version, load_index, writer_lock
-from cppcc_qa.uploads import read_report
 
 JIUQUAN = ("酒泉市政协2024年共报送社情民意信息120条。\n\n## 协商议政\n\n"
            "酒泉市政协组织委员围绕文旅融合开展专题协商12次，提出建议46条。\n").encode()
@@ -162,7 +162,7 @@ def test_concurrent_adds_in_threads_lose_nothing(svc: QAService) -> None:
         start.wait()
         try:
             writer.add_files([file])
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=add, args=pair) for pair in zip(writers, files)]
@@ -196,9 +196,8 @@ def test_concurrent_cli_adds_lose_nothing(svc: QAService, tmp_path: Path) -> Non
 def test_a_writer_waits_for_the_lock_and_gives_up_with_a_reason(svc: QAService) -> None:
     root = svc.settings.index_dir
     with writer_lock(root):
-        with pytest.raises(IndexBusyError, match="try again later"):
-            with writer_lock(root, wait_s=0.2):
-                pass
+        with pytest.raises(IndexBusyError, match="try again later"), writer_lock(root, wait_s=0.2):
+            pass
         done = threading.Event()
         t = threading.Thread(target=lambda: (svc.add_files([("zhangye.txt", ZHANGYE)]), done.set()))
         t.start()

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cppcc_qa.numerals import (
+from cppcc_qa.text.numerals import (
     Quantity,
     find_quantities,
     normalize_numerals,
@@ -171,6 +171,6 @@ def test_parse_quantity_never_raises(text: str) -> None:
 def test_importing_does_not_load_cn2an() -> None:
     """cn2an reads a config file when imported, so it is loaded on first use only."""
     src = Path(__file__).resolve().parents[1] / "src"
-    code = "import sys, cppcc_qa.numerals, cppcc_qa.figures; sys.exit('cn2an' in sys.modules)"
+    code = "import sys, cppcc_qa.text.numerals, cppcc_qa.factcheck.figures; sys.exit('cn2an' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(src)}
     assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0

@@ -18,7 +18,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from cppcc_qa.api import create_app
+from cppcc_qa.api.app import create_app
 from cppcc_qa.service import QAService, build_service
 from cppcc_qa.settings import Settings
 
@@ -33,7 +33,7 @@ BOUNDED = settings(max_examples=EXAMPLES, deadline=None, database=None,
 
 
 @pytest.fixture(scope="module")
-def api_schema(engine: QAService, engine_settings: Settings, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def api_schema(engine: QAService, engine_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
     """The schema of an app over a copy of the session's real index (uploads and removals the
     fuzzer sends with the staff key change the copy only)."""
     root = Path(tmp_path_factory.mktemp("schema"))
@@ -46,7 +46,7 @@ def api_schema(engine: QAService, engine_settings: Settings, tmp_path_factory: p
     return schemathesis.openapi.from_asgi("/openapi.json", create_app(app_settings, service))
 
 
-def errors_are_json(ctx, response, case) -> None:  # noqa: ANN001 - schemathesis check signature
+def errors_are_json(ctx, response, case) -> None:
     """A 4xx/5xx carries {"error": {"code", "message"}} as JSON."""
     if response.status_code < 400:
         return
@@ -56,7 +56,7 @@ def errors_are_json(ctx, response, case) -> None:  # noqa: ANN001 - schemathesis
     assert set(body) == {"error"} and body["error"]["code"] and body["error"]["message"], body
 
 
-def test_no_server_errors_and_json_errors_for_any_request(api_schema) -> None:  # noqa: ANN001
+def test_no_server_errors_and_json_errors_for_any_request(api_schema) -> None:
     failures: list[str] = []
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert {op.label for op in operations} >= {"POST /api/ask", "POST /api/documents",
@@ -65,13 +65,13 @@ def test_no_server_errors_and_json_errors_for_any_request(api_schema) -> None:  
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             @BOUNDED
             @given(case=op.as_strategy(generation_mode=mode, headers={"X-API-Key": KEY}))
-            def run(case) -> None:  # noqa: ANN001 - a schemathesis Case
+            def run(case) -> None:
                 case.call_and_validate(checks=[not_a_server_error, errors_are_json])
 
             try:
                 run()
             except Unsatisfiable:  # nothing in this operation can be made invalid (no body, a free string)
                 assert mode is GenerationMode.NEGATIVE
-            except Exception as exc:  # noqa: BLE001 - every operation is tried, all failures shown
+            except Exception as exc:
                 failures.append(f"{op.label} ({mode.value}): {exc}")
     assert not failures, "\n\n".join(failures)

@@ -6,11 +6,11 @@ import os
 
 import pytest
 
-from cppcc_qa.chunking import ChunkingConfig
 from cppcc_qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from cppcc_qa.indexing.chunking import ChunkingConfig
+from cppcc_qa.indexing.store import current_version, load_index
 from cppcc_qa.service import build_service
 from cppcc_qa.settings import Settings
-from cppcc_qa.store import current_version, load_index
 
 
 def test_build_writes_a_versioned_index_with_a_manifest(hash_settings: Settings) -> None:

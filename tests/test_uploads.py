@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from cppcc_qa.api import create_app
+from cppcc_qa.api.app import create_app
+from cppcc_qa.indexing.store import current_version
 from cppcc_qa.service import QAService, build_service
 from cppcc_qa.settings import Settings
-from cppcc_qa.store import current_version
 
 from .test_api import assert_error
 

@@ -21,23 +21,33 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import ChunkingConfig
-from .committees import CommitteeDirectory
-from .compose import ComposerConfig, ExtractiveComposer
-from .embedders import Embedder, make_embedder
-from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, NotFoundError
-from .ingest.corpus import load_corpus
-from .library import LibraryUpdate, Plan, apply_plan, plan_additions, plan_removal, sync_library
-from .normalize import validate_question
-from .prompts import load_replies
-from .question import ParsedQuestion, resolve_history
-from .records import Answer, Chunk, Citation, Document, Hit, Turn
-from .retrieve import FusionConfig, hybrid_search
-from .settings import Settings
-from .store import IndexData, build_index, current_version, load_index, write_index, writer_lock
-from .vectors import set_search_threads
-from .tokenize import tokenize
-from .uploads import read_report
+from cppcc_qa.answer.bodies import CommitteeDirectory
+from cppcc_qa.answer.compose import ComposerConfig, ExtractiveComposer
+from cppcc_qa.answer.prompts import load_replies
+from cppcc_qa.answer.question import ParsedQuestion, resolve_history
+from cppcc_qa.errors import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    ModelUnavailableError,
+    NotFoundError,
+)
+from cppcc_qa.factcheck.drafts import DraftCheck, check_draft
+from cppcc_qa.factcheck.figures import filter_figures
+from cppcc_qa.factcheck.verify import CheckedVerdict, Verifier
+from cppcc_qa.indexing.chunking import ChunkingConfig
+from cppcc_qa.indexing.embedders import Embedder, make_embedder
+from cppcc_qa.indexing.library import LibraryUpdate, Plan, apply_plan, plan_additions, plan_removal, sync_library
+from cppcc_qa.indexing.store import IndexData, build_index, current_version, load_index, write_index, writer_lock
+from cppcc_qa.indexing.vectors import set_search_threads
+from cppcc_qa.ingest.corpus import load_corpus
+from cppcc_qa.ingest.uploads import read_report
+from cppcc_qa.records import Answer, Chunk, Citation, Document, Figure, Hit, Turn
+from cppcc_qa.search.crosslingual import translate
+from cppcc_qa.search.retrieve import FusionConfig, hybrid_search
+from cppcc_qa.settings import Settings
+from cppcc_qa.text.normalize import validate_question
+from cppcc_qa.text.tokenize import tokenize
 
 __all__ = ["QAService", "build_service", "PassageView"]
 
@@ -74,6 +84,7 @@ class QAService:
         self._lock = threading.RLock()
         self._last_check = 0.0
         self._bad_version: str | None = None  # a newer version that failed to load (not retried)
+        self.checker = Verifier(self)  # cheap: figures are extracted on first use, once per version
 
     # -- loading -----------------------------------------------------------------------------
     @property
@@ -89,22 +100,24 @@ class QAService:
             self._lexicon_embedder = make_embedder(self.settings.lexicon_embedder, threads=self.settings.threads)
         return self._lexicon_embedder
 
-    def _crosslingual_similarity(self):  # noqa: ANN202 - compose.Similarity | None
+    def _crosslingual_similarity(self):
         """Cosine of an English question with Chinese clauses, by the multilingual lexicon model."""
         if not self.settings.lexicon_embedder:
             return None
 
         def similarity(question: str, texts: list[str]) -> np.ndarray:
             emb = self.lexicon_embedder
+            if emb is None:  # only built when settings.lexicon_embedder is set
+                raise ModelUnavailableError("the lexicon embedder is switched off (settings.lexicon_embedder is empty)")
             return emb.embed_passages(texts) @ emb.embed_queries([question])[0]
 
         return similarity
 
-    def _translator(self, st: _State):  # noqa: ANN202 - question.Translator | None
+    def _translator(self, st: _State):
         lex, emb = st.index.lexicon, self.lexicon_embedder
         if lex is None or emb is None:
             return None
-        return lambda text, skip: lex.translate(text, emb.embed_queries, skip)
+        return lambda text, skip: translate(lex, text, emb.embed_queries, skip)
 
     def warm_up(self) -> None:
         """Load the embedder and the current index (raises IndexMissingError when there is none)."""
@@ -262,6 +275,27 @@ class QAService:
         quote = c.text[quote_start - c.start : quote_end - c.start]
         return Citation(n, c.chunk_id, c.doc_id, c.title, c.committee, c.section, c.text, quote,
                         quote_start, quote_end, c.start, c.end)
+
+    # -- fact-checking (factcheck/) --------------------------------------------------------------
+    @property
+    def max_question_chars(self) -> int:
+        return self.settings.max_question_chars
+
+    def verify(self, claim: str) -> CheckedVerdict:
+        """The verdict on one claim: supported, refuted or not_found, with evidence."""
+        return self.checker.verify(claim)
+
+    def figures(self, committee: str | None = None, text: str | None = None) -> list[Figure]:
+        """The table of figures of the current index, filtered by committee and measure text."""
+        return filter_figures(self.checker.facts().figures, committee, text)
+
+    def figures_version(self) -> str:
+        """The index version the figures table was taken from."""
+        return self.checker.facts().version
+
+    def check_draft(self, text: str) -> DraftCheck:
+        """Every checkable statement of a draft, with its verdict."""
+        return check_draft(self.checker, text)
 
     # -- browsing ----------------------------------------------------------------------------
     def documents(self) -> list[Document]:

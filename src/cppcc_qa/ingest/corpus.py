@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import IngestError
-from ..records import Document
-from .readers import SUPPORTED_SUFFIXES, read_document
+from cppcc_qa.errors import IngestError
+from cppcc_qa.ingest.readers import SUPPORTED_SUFFIXES, read_document
+from cppcc_qa.records import Document
 
 __all__ = ["collect_files", "load_corpus"]
 

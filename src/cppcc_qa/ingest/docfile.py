@@ -5,8 +5,8 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import IngestError
-from ..records import Document
+from cppcc_qa.errors import IngestError
+from cppcc_qa.records import Document
 
 __all__ = ["dump_document", "parse_document", "FRONT_MATTER_FIELDS"]
 

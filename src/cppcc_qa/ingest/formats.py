@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import filetype
 
-from ..errors import IngestError
-from .cjk import Block, split_blocks, tidy_spaces
+from cppcc_qa.errors import IngestError
+from cppcc_qa.ingest.cjk import Block, split_blocks, tidy_spaces
 
 __all__ = [
     "Sniffed",

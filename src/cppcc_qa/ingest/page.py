@@ -11,9 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import IngestError
-from ..records import Document
-from .cjk import Block, split_blocks
+from cppcc_qa.errors import IngestError
+from cppcc_qa.ingest.cjk import Block, split_blocks
+from cppcc_qa.records import Document
 
 __all__ = ["ReportLayout", "split_page", "load_layout"]
 
@@ -92,7 +92,7 @@ def split_page(raw: str, source: str, drop: tuple[str, ...], reports: tuple[Repo
 
 def rebuild_corpus(raw_dir: Path, out_dir: Path) -> list[Path]:
     """Regenerate cleaned reports from every `<page>.layout.yaml` in raw_dir; returns the paths."""
-    from .docfile import dump_document
+    from cppcc_qa.ingest.docfile import dump_document
 
     written = []
     layouts = sorted(raw_dir.glob("*.layout.yaml"))

@@ -18,12 +18,12 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from ..errors import IngestError
-from ..records import Document
-from .cjk import MAX_HEADING_CHARS, Block
-from .docfile import parse_document
-from .formats import Sniffed, clean_text, docx_blocks, html_blocks, pdf_text, sniff, text_blocks
-from .page import CAPTIONS_HEADING
+from cppcc_qa.errors import IngestError
+from cppcc_qa.ingest.cjk import MAX_HEADING_CHARS, Block
+from cppcc_qa.ingest.docfile import parse_document
+from cppcc_qa.ingest.formats import Sniffed, clean_text, docx_blocks, html_blocks, pdf_text, sniff, text_blocks
+from cppcc_qa.ingest.page import CAPTIONS_HEADING
+from cppcc_qa.records import Document
 
 __all__ = ["read_document", "detect_committee", "render_blocks", "make_doc_id", "SUPPORTED_SUFFIXES"]
 

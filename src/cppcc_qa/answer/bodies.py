@@ -1,0 +1,98 @@
+"""Which committee a question is about.
+
+Known committees come from the corpus ("武威市政协" → place 武威, aliases 武威市, 政协武威市委员会,
+and its pinyin "wuwei" for English questions). A question may also name a place the corpus does
+not cover ("酒泉市政协…"): that is reported as unknown so the composer can decline.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cppcc_qa.text.tokenize import place_names, tokenize
+
+__all__ = ["CommitteeDirectory", "Mentions", "place_of"]
+
+_SUFFIX = re.compile(r"(?:特别行政区|自治州|自治县|地区|市|县|区|州|盟|省|旗)$")
+# Words that look like a place before 政协 but are not one ("全市政协委员").
+GENERIC_PLACE_WORDS = frozenset("全市 全省 全县 全区 各级 各地 本市 本县 该市 我市 我省 市级 县级 市县 县区 市县区 地方 基层 人民 全国".split())
+_EN_PLACE = re.compile(r"\b([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s+(?:City\s+|County\s+|Municipal\s+)?(?:CPPCC|Committee|city|City|County)\b")
+_EN_PLACE_BEFORE = re.compile(r"\b(?:in|of|for|about)\s+([A-Z][a-z]+)\b")
+
+
+def place_of(committee: str) -> str:
+    """The bare place name of a committee: "武威市政协" → "武威"."""
+    name = committee.replace("中国人民政治协商会议", "").replace("委员会", "")
+    name = name.replace("政协", "")
+    return _SUFFIX.sub("", name) or name
+
+
+@lru_cache(maxsize=256)
+def _pinyin(text: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(text)).lower()
+
+
+@dataclass(frozen=True)
+class Mentions:
+    known: tuple[str, ...]  # committees of the corpus the question names, in order of mention
+    unknown: tuple[str, ...]  # places named like a committee that the corpus does not cover
+
+
+class CommitteeDirectory:
+    """Resolves committee mentions in questions against the committees of the corpus."""
+
+    def __init__(self, committees: Iterable[str], in_corpus: Callable[[str], bool]) -> None:
+        self.committees = tuple(dict.fromkeys(c for c in committees if c))
+        self._in_corpus = in_corpus
+        self._alias: dict[str, str] = {}
+        for c in self.committees:
+            place = place_of(c)
+            for a in (c, place, f"{place}市", f"{place}县", f"{place}区", f"政协{place}"):
+                self._alias.setdefault(a, c)
+            self._alias.setdefault(_pinyin(place), c)
+
+    def ascii_aliases(self) -> tuple[str, ...]:
+        """Latin-letter names of the known committees ("wuwei"), to leave out of translation."""
+        return tuple(a for a in self._alias if a.isascii())
+
+    def committee_for_place(self, place: str) -> str | None:
+        return self._alias.get(place) or self._alias.get(_SUFFIX.sub("", place))
+
+    def _candidate_places(self, text: str) -> list[str]:
+        found = [p for p in place_names(text)]
+        toks = tokenize(text)
+        for i, t in enumerate(toks[:-1]):
+            if toks[i + 1] in ("政协", "政协委员") and t not in GENERIC_PLACE_WORDS and len(t) >= 2:
+                found.append(t)
+        for m in _EN_PLACE.finditer(text):
+            found.append(m.group(1).replace(" ", "").lower())
+        for m in _EN_PLACE_BEFORE.finditer(text):
+            found.append(m.group(1).lower())
+        return found
+
+    def mentions(self, text: str) -> Mentions:
+        """Known committees named in `text` (by place, alias or pinyin) and unknown places."""
+        known: list[tuple[int, str]] = []
+        for alias, c in self._alias.items():
+            pos = text.find(alias) if not alias.isascii() else text.lower().find(alias)
+            if pos >= 0 and alias:
+                if alias.isascii() and not re.search(rf"\b{re.escape(alias)}\b", text.lower()):
+                    continue
+                known.append((pos, c))
+        known_committees = tuple(dict.fromkeys(c for _, c in sorted(known)))
+        unknown = []
+        for p in self._candidate_places(text):
+            bare = _SUFFIX.sub("", p) or p
+            if self.committee_for_place(p) or self.committee_for_place(bare):
+                continue
+            if bare.isascii():
+                if bare in {_pinyin(place_of(c)) for c in self.committees} or bare in ("cppcc", "china", "the"):
+                    continue
+                unknown.append(bare)
+            elif not self._in_corpus(bare):
+                unknown.append(bare)
+        return Mentions(known_committees, tuple(dict.fromkeys(unknown)))

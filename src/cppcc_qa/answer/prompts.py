@@ -1,0 +1,57 @@
+"""Reply wording, loaded from `prompts/replies.yaml` so staff can change it without code."""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from cppcc_qa.errors import CppccError
+
+__all__ = ["Replies", "load_replies"]
+
+_REQUIRED = {
+    "answer": {"committee", "span", "n"},
+    "answer_en": {"span", "n"},
+    "answer_part": {"span", "n"},
+    "part_continued": {"span", "n"},
+    "parts_joiner": set(),
+    "parts_end": set(),
+    "refuse_not_found": set(),
+    "refuse_not_found_en": set(),
+    "refuse_unknown_committee": {"place"},
+    "refuse_unknown_committee_en": {"place"},
+    "gap": set(),
+}
+
+
+@dataclass(frozen=True)
+class Replies:
+    answer: str
+    answer_en: str
+    answer_part: str
+    part_continued: str
+    parts_joiner: str
+    parts_end: str
+    refuse_not_found: str
+    refuse_not_found_en: str
+    refuse_unknown_committee: str
+    refuse_unknown_committee_en: str
+    gap: str
+
+
+def load_replies(folder: Path) -> Replies:
+    """Read and check the reply templates: every key present, every required placeholder kept."""
+    path = folder / "replies.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CppccError(f"cannot read reply wording from {path}: {exc}") from exc
+    for key, needed in _REQUIRED.items():
+        if not isinstance(data.get(key), str):
+            raise CppccError(f"{path}: key {key!r} is missing or not text")
+        fields = {f for _, f, _, _ in string.Formatter().parse(data[key]) if f}
+        if not needed <= fields:
+            raise CppccError(f"{path}: {key!r} must keep the placeholders {sorted(needed)}")
+    return Replies(**{k: data[k] for k in _REQUIRED})

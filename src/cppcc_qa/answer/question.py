@@ -1,0 +1,153 @@
+"""Understanding a question: its type, the unit it asks for, the committee it names, and what a
+follow-up ("那平凉呢？", "调解成功的呢？") means given the earlier turns.
+
+The server keeps no session: the client sends the earlier turns and they are resolved here.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from cppcc_qa.answer.bodies import CommitteeDirectory, place_of
+from cppcc_qa.records import Turn
+from cppcc_qa.search.crosslingual import Translation
+from cppcc_qa.text.normalize import normalize_question
+from cppcc_qa.text.units import ANY_COUNT, asked_unit
+
+__all__ = ["ParsedQuestion", "parse_question", "resolve_history"]
+
+_EN_HOW_MANY = re.compile(r"\bhow many\b", re.I)
+_NUMERIC = re.compile(r"多少|几[个项次件名条篇年人场户期所处家天份座位届支类批]|数量|总数|how many|how much|number of", re.I)
+_LIST = re.compile(r"哪些|有哪|which (?:\w+ )?(?:provinces|cities|places|ones)|what are", re.I)
+_WHO = re.compile(r"谁|哪位|who\b", re.I)
+_DATE = re.compile(r"什么时候|何时|哪一?年(?!度)|哪个月|when\b", re.I)
+_ENTITY = re.compile(r"什么|哪个|哪部|哪项|哪里|叫|名称|what|which|where", re.I)
+_MULTI = re.compile(r"各[有是为]?(?:多少|几)|分别|各自|both|respectively|each", re.I)
+_FOLLOWUP_LEAD = re.compile(r"^(?:那么|那|还有|另外|and|what about|how about)\s*", re.I)
+_FOLLOWUP_TAIL = re.compile(r"(?:的|又|是)?(?:呢|吗)?[？?。!！\s]*$")
+# A follow-up is short; longer questions stand on their own.
+FOLLOWUP_MAX_CHARS = 14
+
+
+@dataclass(frozen=True)
+class ParsedQuestion:
+    original: str
+    normalized: str
+    retrieval_text: str  # what is embedded (and BM25-searched unless lexical_text is set)
+    focus_text: str  # the part whose terms an answer must cover
+    context_text: str  # everything the user has asked about (focus + earlier turns)
+    qtype: str  # numeric | list | who | date | entity | open
+    unit: str  # the unit a numeric question asks for ("" when none)
+    committees: tuple[str, ...]
+    unknown_places: tuple[str, ...]
+    english: bool
+    followup: bool = False
+    lexical_text: str = ""  # BM25 query when it differs from retrieval_text (English → corpus terms)
+    unmatched: tuple[str, ...] = ()  # English content words with no counterpart in the corpus
+    multi: bool = False  # asks for several things at once ("…各多少", "分别", two question words)
+
+    @property
+    def bm25_text(self) -> str:
+        return self.lexical_text or self.retrieval_text
+
+
+def _qtype(text: str) -> str:
+    for name, pattern in (("list", _LIST), ("numeric", _NUMERIC), ("who", _WHO), ("date", _DATE), ("entity", _ENTITY)):
+        if pattern.search(text):
+            return name
+    return "open"
+
+
+def _strip_committees(text: str, committees: Sequence[str]) -> str:
+    out = text
+    for c in committees:
+        place = place_of(c)
+        for alias in (c, f"政协{place}市委员会", f"{place}市政协", f"{place}县政协", f"{place}市", f"{place}县", place):
+            out = out.replace(alias, " ")
+    return re.sub(r"\s+", " ", out).strip()
+
+
+Translator = Callable[[str, Sequence[str]], Translation]
+
+
+def parse_question(text: str, directory: CommitteeDirectory, translate: Translator | None = None) -> ParsedQuestion:
+    """Analyse a stand-alone question (already validated). English questions are given Chinese
+    focus terms by `translate` (search.crosslingual.translate) when one is available."""
+    norm = normalize_question(text)
+    mentions = directory.mentions(norm)
+    english = not re.search(r"[\u4e00-\u9fff]", norm)
+    focus = _strip_committees(norm, mentions.known)
+    lexical = ""
+    unmatched: tuple[str, ...] = ()
+    unit = asked_unit(norm)
+    if english and _EN_HOW_MANY.search(norm):
+        unit = ANY_COUNT
+    if english and translate is not None:
+        tr = translate(norm, directory.ascii_aliases())
+        focus, unmatched = " ".join(tr.terms), tr.unmatched
+        lexical = " ".join([*mentions.known, focus])
+    return ParsedQuestion(
+        original=text,
+        normalized=norm,
+        retrieval_text=norm,
+        focus_text=focus,
+        context_text=focus,
+        qtype=_qtype(norm),
+        unit=unit,
+        committees=mentions.known,
+        unknown_places=mentions.unknown,
+        english=english,
+        lexical_text=lexical,
+        unmatched=unmatched,
+        multi=bool(_MULTI.search(norm)) or len(re.findall(r"多少|几[个项次件名条篇]", norm)) >= 2,
+    )
+
+
+def _is_followup(norm: str) -> bool:
+    if len(norm) > FOLLOWUP_MAX_CHARS:
+        return False
+    return bool(_FOLLOWUP_LEAD.search(norm) or re.search(r"呢[？?]?$", norm) or len(norm) <= 6)
+
+
+def resolve_history(
+    question: str, history: Sequence[Turn], directory: CommitteeDirectory, translate: Translator | None = None
+) -> ParsedQuestion:
+    """Parse `question` in the light of earlier turns (oldest first)."""
+    prev: ParsedQuestion | None = None
+    for turn in history:
+        prev = _resolve_one(turn.question, prev, directory, translate)
+    return _resolve_one(question, prev, directory, translate)
+
+
+def _resolve_one(
+    question: str, prev: ParsedQuestion | None, directory: CommitteeDirectory, translate: Translator | None
+) -> ParsedQuestion:
+    cur = parse_question(question, directory, translate)
+    if prev is None or not _is_followup(cur.normalized):
+        return cur
+    fragment = _FOLLOWUP_TAIL.sub("", _FOLLOWUP_LEAD.sub("", cur.normalized)).strip()
+    new_focus = _strip_committees(fragment, cur.committees)
+    committees = cur.committees or prev.committees
+    if cur.committees and not new_focus:
+        # "那平凉呢？": the same question about another committee
+        retrieval = _strip_committees(prev.retrieval_text, prev.committees)
+        retrieval = f"{' '.join(committees)} {retrieval}".strip()
+        return replace(prev, original=question, normalized=cur.normalized, retrieval_text=retrieval,
+                       committees=committees, unknown_places=cur.unknown_places, followup=True)
+    if cur.unknown_places:
+        return replace(cur, followup=True)
+    # "调解成功的呢？": a new focus inside the earlier question's topic and committee
+    retrieval = f"{' '.join(committees)} {new_focus} {_strip_committees(prev.retrieval_text, prev.committees)}".strip()
+    return replace(
+        prev,
+        original=question,
+        normalized=cur.normalized,
+        retrieval_text=retrieval,
+        focus_text=new_focus,
+        context_text=f"{new_focus} {prev.context_text}",
+        qtype=cur.qtype if cur.qtype != "open" else prev.qtype,
+        unit=cur.unit or prev.unit,
+        committees=committees,
+        followup=True,
+    )

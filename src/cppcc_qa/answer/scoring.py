@@ -1,0 +1,197 @@
+"""Scoring the clauses of retrieved passages as answers to a question.
+
+All overlaps are IDF-weighted over jieba tokens, tested as substrings so that "调结" in a question
+meets "调结案件" in a passage:
+- focus recall in the clause and in its sentence: how much of what the question asks about is there;
+- for a number question, measure precision: how much of the phrase the figure counts ("调解成功" in
+  "调解成功27件") the question mentions — this keeps "124名政协委员参与诉前调解" from answering
+  "how many members does the committee have";
+- the shape the question type wants (a list, a quoted name, a date, a title, the word after 哪个).
+Thresholds are settings measured on the dev set (README, "Answer thresholds").
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from cppcc_qa.answer.question import ParsedQuestion
+from cppcc_qa.records import Hit
+from cppcc_qa.text.numerals import QuantityMatch, find_quantities
+from cppcc_qa.text.spans import Span, split_clauses, split_sentences
+from cppcc_qa.text.tokenize import QUESTION_WORDS, STOPWORDS, tokenize
+from cppcc_qa.text.units import compatible, is_unit_word
+
+__all__ = ["ScoringConfig", "Candidate", "score_candidates", "counts_in", "measure_terms", "measure_precision", "terms_of"]
+
+_YEAR_MIN = 1900  # "2024年" with no count after it is a date, not a quantity
+_DATE_RE = re.compile(r"\d{4}年(?:\d{1,2}月)?|[一二三四五六七八九十]+月")
+_NAME_RE = re.compile(r"[“《「][^”》」]{2,40}[”》」]")
+_YEAR_IN_QUESTION = re.compile(r"(?:19|20)\d{2}(?=年)")
+MEASURE_WINDOW = 12  # characters next to a figure that name what it counts
+PROXIMITY_DECAY = 0.7  # weight of each further word of a counted phrase, nearest the figure first
+NEAR_MISS_CREDIT = 0.5  # a word sharing its first character with a passage word: partly the same verb
+NAME_NEIGHBOURHOOD = 3  # characters around a quoted name searched for a question word
+TARGET_BONUS = 0.2  # "哪个社区": a clause holding 社区 gains this, one without it loses 1.5 times it
+NAMED_BONUS = 0.25  # a quoted name attached to a question word is what "是什么/叫什么" asks for
+_TITLE_RE = re.compile(r"主席|副主席|书记|秘书长|主任|部长|市长|委员长")
+# "哪个社区" / "哪部资料辑录" / "哪些省市": the word after 哪 names what the answer must contain
+_TARGET_RE = re.compile(r"哪(?:个|部|些|项|位|家|所|座|条|种|类|一)?([\u4e00-\u9fff]{1,4}?)(?:[调开举参到去与做的是有在，,？?]|$)")
+
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    min_score: float = 0.5  # below this best-clause score a number question is declined
+    min_score_text: float = 0.4  # the same for entity / list / open questions
+    min_focus_recall: float = 0.34  # share of the question's topic that must stand in the sentence
+    min_focus_recall_named: float = 0.2  # the same when a quoted name is attached to a question word
+    min_measure_precision: float = 0.5  # number questions: share of the counted phrase the question names
+    # English questions reach the passage through word-by-word translation, which loses words
+    # ("investment promotion" → 投资 促进, not 招商引资): the counted phrase is matched more loosely.
+    min_measure_precision_en: float = 0.3
+    # "调结和调解成功各多少件": a question naming several figures drops their shared head noun (案件)
+    min_measure_precision_multi: float = 0.4
+    max_unmatched_share: float = 0.3  # English: share of content words with no corpus counterpart
+    passages: int = 4  # how many top passages are read for clauses
+    context_budget: int = 46  # characters of leading context kept before the answering clause
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A clause that may answer the question (offsets inside the passage text)."""
+
+    score: float
+    hit_rank: int
+    clause: Span
+    sentence: Span
+    quantity: QuantityMatch | None
+
+
+def _near_miss(term: str, text: str) -> bool:
+    """A two-character word of the same first character in the text: 建成/建立, 调研/调查."""
+    return len(term) == 2 and any(len(w) == 2 and w[0] == term[0] for w in tokenize(text))
+
+
+def _weighted_cover(terms: Sequence[str], text: str, idf: Callable[[str], float]) -> float:
+    """IDF-weighted share of `terms` found in `text` (as substrings; a near miss counts half)."""
+    total = sum(idf(t) for t in terms)
+    if total <= 0:
+        return 0.0
+    got = 0.0
+    for t in terms:
+        if t in text:
+            got += idf(t)
+        elif _near_miss(t, text):
+            got += NEAR_MISS_CREDIT * idf(t)
+    return got / total
+
+
+def terms_of(text: str) -> list[str]:
+    """Topic words of a text: no question words, stopwords, units, numbers, or lone characters
+    (a single character such as 比 or 多 is grammar far more often than topic)."""
+    return list(dict.fromkeys(
+        t for t in tokenize(text)
+        if len(t) > 1 and t not in QUESTION_WORDS and t not in STOPWORDS and not is_unit_word(t)
+        and not re.fullmatch(r"[\d.]+", t)
+    ))
+
+
+def counts_in(clause_text: str) -> list[QuantityMatch]:
+    """Counted quantities in a clause (a year such as "2024年" is a date, not a count)."""
+    return [m for m in find_quantities(clause_text) if not (m.quantity.unit == "年" and m.quantity.value >= _YEAR_MIN)]
+
+
+def _names_attached(clause: str, focus: Sequence[str]) -> bool:
+    """A quoted name right next to a word of the question: "建设“三区一城市”" for 建设目标是什么."""
+    for m in _NAME_RE.finditer(clause):
+        near = clause[max(0, m.start() - NAME_NEIGHBOURHOOD) : m.start()] + clause[m.end() : m.end() + NAME_NEIGHBOURHOOD]
+        if any(t in near for t in focus):
+            return True
+    return False
+
+
+def _shape_bonus(qtype: str, clause: str, target: str, named: bool) -> float:
+    """How well a clause has the shape of the answer the question type wants."""
+    bonus = 0.0
+    if target:
+        bonus += TARGET_BONUS if target in clause else -TARGET_BONUS * 1.5
+    if qtype == "list" and "、" in clause:
+        bonus += 0.1
+    elif qtype in ("entity", "open") and named:
+        bonus += NAMED_BONUS
+    elif qtype in ("entity", "open") and _NAME_RE.search(clause):
+        bonus += 0.08
+    elif qtype == "date":
+        bonus += 0.15 if _DATE_RE.search(clause) else -0.3
+    elif qtype == "who":
+        bonus += 0.15 if _TITLE_RE.search(clause) else -0.2
+    return bonus
+
+
+def measure_terms(clause: str, qm: QuantityMatch, counts: list[QuantityMatch]) -> list[str]:
+    """The words of the phrase a figure counts, nearest the figure first. In "3项工作机制" /
+    "124名政协委员参与…" the noun follows the classifier; in "调结案件35件" it precedes the number.
+    Only `MEASURE_WINDOW` characters count: the head of a Chinese noun phrase sits next to it."""
+    after_end = min((m.start for m in counts if m.start >= qm.end), default=len(clause))
+    after = re.split(r"[（(、]", clause[qm.end : after_end], maxsplit=1)[0][:MEASURE_WINDOW]
+    terms = terms_of(after)
+    if terms:
+        return terms
+    prev_end = max((m.end for m in counts if m.end <= qm.start), default=0)
+    before = re.sub(r"^[）)、，]+|[（(]", "", clause[prev_end : qm.start])[-MEASURE_WINDOW:]
+    return sorted(terms_of(before), key=lambda t: -before.rfind(t))
+
+
+def measure_precision(terms: Sequence[str], question: str, idf: Callable[[str], float]) -> float:
+    """How much of a figure's counted phrase the question names, IDF-weighted, each word weighted
+    down by its distance from the figure (`PROXIMITY_DECAY` per word): in "组织共建立委员工作室131个"
+    工作室 decides, the verbs before it matter less."""
+    weights = [idf(t) * PROXIMITY_DECAY**k for k, t in enumerate(terms)]
+    total = sum(weights)
+    if total <= 0:
+        return 0.5
+    got = sum(w * (1.0 if t in question else NEAR_MISS_CREDIT if _near_miss(t, question) else 0.0)
+              for t, w in zip(terms, weights))
+    return got / total
+
+
+def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig, idf: Callable[[str], float]) -> list[Candidate]:
+    """Every clause of the top passages that could answer `q`, with its score."""
+    focus = terms_of(q.focus_text)
+    years = _YEAR_IN_QUESTION.findall(q.normalized)
+    context = q.context_text + " " + q.normalized
+    tm = _TARGET_RE.search(q.focus_text)
+    target = tm.group(1) if tm else ""
+    cands: list[Candidate] = []
+    for rank, hit in enumerate(hits[: cfg.passages]):
+        text = hit.chunk.text
+        sentences = split_sentences(text)
+        for sent in sentences:
+            if years and not all(y in sent.text for y in years):
+                continue  # "2023年…多少" is not answered by a sentence about 今年以来 or 2024年
+            sent_rec = _weighted_cover(focus, sent.text + hit.chunk.section, idf)
+            for cl in split_clauses(sent.text):
+                clause = Span(sent.start + cl.start, sent.start + cl.end, cl.text)
+                cl_rec = _weighted_cover(focus, clause.text, idf)
+                base = 0.55 * cl_rec + 0.45 * sent_rec
+                prior = 0.04 / (rank + 1)
+                if q.qtype == "numeric":
+                    counts = counts_in(clause.text)
+                    for qm in counts:
+                        if not compatible(q.unit, qm.quantity.unit):
+                            continue
+                        prec = measure_precision(measure_terms(clause.text, qm, counts), context, idf)
+                        floor = (cfg.min_measure_precision_en if q.english
+                                 else cfg.min_measure_precision_multi if q.multi else cfg.min_measure_precision)
+                        if prec < floor or sent_rec < cfg.min_focus_recall:
+                            continue
+                        cands.append(Candidate(0.6 * base + 0.4 * prec + prior, rank, clause, sent, qm))
+                    continue
+                named = q.qtype in ("entity", "open") and _names_attached(clause.text, focus)
+                if sent_rec < (cfg.min_focus_recall if not named else cfg.min_focus_recall_named):
+                    continue
+                bonus = _shape_bonus(q.qtype, clause.text, target, named)
+                cands.append(Candidate(base + bonus + prior, rank, clause, sent, None))
+    return cands
+

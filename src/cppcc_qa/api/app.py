@@ -1,0 +1,336 @@
+"""The HTTP API: a thin FastAPI shell over the service, plus the static page.
+
+`create_app(settings)` builds the service once in the lifespan handler (or takes one given to
+it), and this module is the only place that turns the package's errors into HTTP codes.
+Every failure answers `{"error": {"code", "message"}}`, the message in Chinese then English.
+"""
+import hmac
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, Protocol
+
+from fastapi import FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sse_starlette import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+
+from cppcc_qa.api.docs import install_offline_docs
+from cppcc_qa.api.feedback import FeedbackEntry, FeedbackStore
+from cppcc_qa.api.middleware import BodySizeLimit, RateLimit, SecurityHeaders, error_body
+from cppcc_qa.api.models import bind_limits
+from cppcc_qa.errors import (
+    CppccError,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    IngestError,
+    InputError,
+    ModelUnavailableError,
+    NotFoundError,
+    UnsupportedFileTypeError,
+    UploadTooLargeError,
+)
+from cppcc_qa.records import Answer, Document, Turn
+from cppcc_qa.settings import Settings
+
+__all__ = ["create_app", "app_from_env"]
+
+logger = logging.getLogger(__name__)
+
+# While the index is missing, a request tries warm_up() again at most this often (seconds), so a
+# freshly built index is picked up without a restart but a missing one is not re-probed per request.
+WARM_UP_RETRY_S = 10.0
+# Streamed answers are cut after punctuation into "delta" events of at least this many characters.
+DELTA_CHARS = 24
+_PIECE_END = re.compile(r"(?<=[。！？；，：;,:!?\n])")
+# Feedback paging: an offset past any real table, and within SQLite's 64-bit integers.
+MAX_FEEDBACK_OFFSET = 1_000_000_000
+# Reports one upload request may carry, and the room its multipart framing (boundaries, part
+# headers) takes beside the files' bytes in the request-size limit.
+MAX_UPLOAD_FILES = 20
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+_UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["files"],
+    "properties": {"files": {"type": "array", "maxItems": MAX_UPLOAD_FILES,
+                             "items": {"type": "string", "format": "binary"}}}}}}}
+
+# error class -> (status, code, what a reader is told first); subclasses before their bases
+_ERRORS: dict[type[CppccError], tuple[int, str, str]] = {
+    UploadTooLargeError: (413, "upload_too_large", "文件过大"),
+    UnsupportedFileTypeError: (415, "unsupported_file_type", "不支持的文件类型"),
+    IngestError: (422, "unreadable_file", "文件无法读取"),
+    IndexBusyError: (503, "index_busy", "索引正在更新，请稍后再试"),
+    InputError: (422, "input_error", "输入有误"),
+    NotFoundError: (404, "not_found", "未找到"),
+    IndexMissingError: (503, "index_missing", "尚未建立索引，问答服务暂不可用"),
+    IndexMismatchError: (503, "index_mismatch", "索引与当前设置不一致，需要重建索引"),
+    IndexCorruptError: (503, "index_corrupt", "索引文件已损坏，需要重建索引"),
+    ModelUnavailableError: (503, "model_unavailable", "向量模型不可用"),
+}
+_STATUS_TEXT = {
+    401: ("unauthorized", "需要员工密钥。(X-API-Key header required.)"),
+    403: ("forbidden", "员工密钥不正确。(Wrong X-API-Key.)"),
+    404: ("not_found", "未找到该地址。(Not found.)"),
+    405: ("method_not_allowed", "不支持该请求方法。(Method not allowed.)"),
+}
+_NOT_READY = (IndexMissingError, IndexMismatchError, IndexCorruptError, ModelUnavailableError)
+
+
+class AnswerService(Protocol):
+    """What the API needs of `cppcc_qa.service` (see docs/DESIGN.md)."""
+
+    def warm_up(self) -> None: ...
+    def ask(self, question: str, history: tuple[Turn, ...] = ()) -> Answer: ...
+    def passage(self, passage_id: str) -> Any: ...
+    def documents(self) -> list[Document]: ...
+    def health(self) -> dict[str, Any]: ...
+    def add_files(self, files: list[tuple[str | None, bytes]], max_bytes: int | None = None) -> Any: ...
+    def remove_document(self, doc_id: str) -> Any: ...
+
+
+class _Engine:
+    """The service and whether it warmed up; retries a failed warm-up now and then."""
+
+    def __init__(self, service: AnswerService) -> None:
+        self.service = service
+        self.error: CppccError | None = None
+        self._tried_at = 0.0
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        with self._lock:
+            self._tried_at = time.monotonic()
+            try:
+                self.service.warm_up()
+                self.error = None
+            except _NOT_READY as exc:
+                logger.error("service not ready, API answers 503: %s", exc)
+                self.error = exc
+
+    def get(self) -> AnswerService:
+        """The warmed service, or raise why it is not ready (mapped to 503)."""
+        if self.error is not None and time.monotonic() - self._tried_at >= WARM_UP_RETRY_S:
+            self.warm_up()
+        if self.error is not None:
+            raise self.error
+        return self.service
+
+
+def _error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+           ) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+def _passage_json(view: Any) -> dict[str, Any]:
+    """A PassageView as JSON: the chunk, its document's metadata (not its whole text), neighbours."""
+    if hasattr(view, "to_dict"):
+        return view.to_dict()
+    return {"passage": view.chunk.to_dict(), "document": view.document.to_dict(),
+            "prev_id": view.prev_id, "next_id": view.next_id}
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """Cut `text` after punctuation into pieces of at least DELTA_CHARS characters."""
+    piece = ""
+    for part in _PIECE_END.split(text):
+        piece += part
+        if len(piece) >= DELTA_CHARS:
+            yield piece
+            piece = ""
+    if piece:
+        yield piece
+
+
+def answer_events(answer: Answer) -> Iterator[dict[str, str]]:
+    """The server-sent events of one answer: sources, delta…, answer, done."""
+    full = answer.to_dict()
+    yield {"event": "sources", "data": _dump(full["citations"])}
+    for piece in _pieces(answer.answer):
+        yield {"event": "delta", "data": _dump({"text": piece})}
+    yield {"event": "answer", "data": _dump({"answer": answer.answer,
+                                             "answerable": answer.answerable})}
+    yield {"event": "done", "data": _dump(full)}
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CppccError)
+    async def package_error(_: Request, exc: CppccError) -> JSONResponse:
+        status, code, zh = next((v for cls, v in _ERRORS.items() if isinstance(exc, cls)),
+                                (500, "internal_error", "服务内部错误"))
+        if status >= 500:
+            logger.error("%s: %s", code, exc)
+        return _error(status, code, f"{zh}。({exc})")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        if first.get("type") == "json_invalid":
+            return _error(422, "invalid_json", "请求不是有效的 JSON。(Body is not valid JSON.)")
+        msg = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+        if first.get("type") != "value_error":  # pydantic's own words: say which field
+            where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+            msg = f"请求格式有误：{where}: {msg} (Invalid request: {where}: {msg})"
+        return _error(422, "invalid_request", msg)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        if hasattr(exc, "code"):  # our own (BodyTooLarge): its words already fit
+            return _error(exc.status_code, exc.code, exc.detail)
+        code, message = _STATUS_TEXT.get(exc.status_code,
+                                         ("http_error", f"请求失败。(HTTP {exc.status_code})"))
+        return _error(exc.status_code, code, message, exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error", exc_info=exc)
+        return _error(500, "internal_error", "服务内部错误，请稍后再试。(Internal server error.)")
+
+
+def create_app(settings: Settings, service: AnswerService | None = None) -> FastAPI:
+    """The API and page for `settings`; builds the service at start-up unless one is given."""
+    if TYPE_CHECKING:  # to mypy the module-level bases; at runtime their subclasses carrying these limits
+        from cppcc_qa.api.models import AskRequest, FeedbackRequest
+    else:
+        AskRequest, FeedbackRequest = bind_limits(settings)
+    feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.engine is None:
+            from cppcc_qa.service import build_service  # heavy imports only when serving
+            app.state.engine = _Engine(build_service(settings))
+        app.state.engine.warm_up()
+        yield
+
+    app = FastAPI(title="cppcc-qa", version="0.1.0", lifespan=lifespan, docs_url=None,
+                  description="政协工作报告问答：每个回答都附有出处。"
+                              " Cited answers over CPPCC committee work reports.")
+    app.state.engine = _Engine(service) if service is not None else None
+    _install_error_handlers(app)
+    install_offline_docs(app)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_limits={
+        "/api/documents": settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES})
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
+
+    def svc(request: Request) -> AnswerService:
+        engine: _Engine | None = request.app.state.engine
+        if engine is None:
+            raise IndexMissingError("service not started (lifespan did not run)")
+        return engine.get()
+
+    @app.post("/api/ask", summary="Ask a question (JSON, or server-sent events with stream=true)")
+    def ask(body: AskRequest, request: Request) -> Any:
+        answer = svc(request).ask(body.question, body.turns())
+        if body.stream or "text/event-stream" in request.headers.get("accept", ""):
+            return EventSourceResponse(answer_events(answer))
+        return answer.to_dict()
+
+    @app.get("/api/passages/{passage_id:path}", summary="One passage with its document and neighbours")
+    def passage(passage_id: str, request: Request) -> Any:
+        return _passage_json(svc(request).passage(passage_id))
+
+    @app.get("/api/documents", summary="The indexed reports")
+    def documents(request: Request) -> dict[str, Any]:
+        return {"documents": [d.to_dict() for d in svc(request).documents()]}
+
+    @app.get("/api/health", summary="Index version, embedder and counts; 503 while no index")
+    def health(request: Request) -> dict[str, Any]:
+        limits = {"max_question_chars": settings.max_question_chars,
+                  "max_history_turns": settings.max_history_turns}
+        return {"status": "ok", **svc(request).health(), "limits": limits}
+
+    @app.post("/api/feedback", status_code=201, summary="👍/👎 on an answer")
+    def add_feedback(body: FeedbackRequest) -> dict[str, Any]:
+        entry = feedback.add(FeedbackEntry(question=body.question, answer=body.answer,
+                                           rating=body.rating, comment=body.comment,
+                                           citations=body.citation_dicts()))
+        return {"id": entry.id, "created_at": entry.created_at}
+
+    def staff_denied(x_api_key: str | None, what: str) -> JSONResponse | None:
+        """The refusal for a staff route (404 when no staff key is configured), or None."""
+        if not settings.staff_api_key:
+            return _error(404, "not_found", f"未开启{what}功能。(Staff routes are off.)")
+        if not x_api_key:
+            return _error(401, *_STATUS_TEXT[401])
+        if not hmac.compare_digest(x_api_key.encode(), settings.staff_api_key.encode()):
+            return _error(403, *_STATUS_TEXT[403])
+        return None
+
+    @app.get("/api/feedback", summary="Stored feedback (staff: X-API-Key)")
+    def list_feedback(x_api_key: str | None = Header(default=None),
+                      limit: int = Query(100, ge=1, le=1000),
+                      offset: int = Query(0, ge=0, le=MAX_FEEDBACK_OFFSET)) -> Any:
+        if denied := staff_denied(x_api_key, "反馈查看"):
+            return denied
+        return {"count": feedback.count(),
+                "feedback": [e.to_dict() for e in feedback.recent(limit, offset)]}
+
+    @app.post("/api/documents", openapi_extra={"requestBody": _UPLOAD_BODY},
+              summary="Add or replace reports: multipart field 'files' (staff: X-API-Key)")
+    async def add_documents(request: Request, x_api_key: str | None = Header(default=None)) -> Any:
+        if denied := staff_denied(x_api_key, "上传报告"):
+            return denied
+        engine: _Engine | None = request.app.state.engine
+        if engine is None:
+            raise IndexMissingError("service not started (lifespan did not run)")
+        files = await _uploaded_files(request)
+        update = await run_in_threadpool(engine.service.add_files, files, settings.max_upload_bytes)
+        if engine.error is not None:  # the upload made the first index: start answering
+            await run_in_threadpool(engine.warm_up)
+        return update.to_dict()
+
+    @app.delete("/api/documents/{doc_id}", summary="Remove a report (staff: X-API-Key)")
+    def remove_document(doc_id: str, request: Request,
+                        x_api_key: str | None = Header(default=None)) -> Any:
+        if denied := staff_denied(x_api_key, "删除报告"):
+            return denied
+        return svc(request).remove_document(doc_id).to_dict()
+
+    from cppcc_qa.api.facts import facts_router
+
+    app.include_router(facts_router())  # before the static mount, which catches every path after it
+    app.mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web")
+    return app
+
+
+async def _uploaded_files(request: Request) -> list[tuple[str | None, bytes]]:
+    """(name, bytes) of each file in the multipart field `files`, read into memory (never
+    saved under the name it came with)."""
+    try:
+        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=MAX_UPLOAD_FILES)
+    except HTTPException as exc:
+        if exc.status_code != 400:  # BodyTooLarge (413) passes through
+            raise
+        raise InputError(f"the upload is not valid multipart/form-data: {exc.detail}") from None
+    try:
+        parts = form.getlist("files")
+        uploads = [p for p in parts if isinstance(p, UploadFile)]
+        if not parts or len(uploads) != len(parts):
+            raise InputError(f"send the reports as files in the multipart field 'files' "
+                             f"(1 to {MAX_UPLOAD_FILES} of them)")
+        return [(u.filename, await u.read()) for u in uploads]
+    finally:
+        await form.close()
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory used by `cppcc-qa serve`: Settings from the CPPCC_QA_* environment.
+
+    Each worker process gets its own app, so the rate limit is per worker.
+    """
+    return create_app(Settings())

@@ -1,0 +1,3 @@
+from cppcc_qa.cli.app import main
+
+main()

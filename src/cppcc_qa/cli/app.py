@@ -1,0 +1,220 @@
+"""The `cppcc-qa` command line: a thin shell over the service. Package errors become one line on
+stderr and exit code 2 here, and nowhere else."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cppcc_qa.cli.common import EXIT_BAD_INPUT, EmbedderOpt, IndexOpt, err, fail, run_jsonl, service_for, settings_for
+from cppcc_qa.cli.facts import register as register_facts
+from cppcc_qa.errors import CppccError, InputError
+from cppcc_qa.records import Turn
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited Q&A over CPPCC work reports.")
+SERVE_THREADS = 1  # per-request compute threads in the server, unless CPPCC_QA_THREADS says otherwise
+
+
+@app.command()
+def build(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="report files or folders (default: corpus/)")] = None,
+    embedder: EmbedderOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Build the index from reports (.md .txt .pdf .docx .html) and swap it in atomically."""
+    svc = service_for(settings_for(embedder, index_dir), warm=False)
+    with Progress(TextColumn("[bold]embedding passages"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=False) as bar:
+        task = bar.add_task("embed", total=None)
+        data = svc.build(paths or [], progress=lambda done, total: bar.update(task, completed=done, total=total))
+    m = data.manifest
+    err.print(f"index {data.version}: {m['documents']} documents, {m['chunks']} chunks, "
+              f"embedder {m['embedder']} ({m['dim']}d), faiss {m['faiss_type']}")
+
+
+def _print_update(update) -> None:
+    for c in update.changes:
+        err.print(f"{c.status}: {c.source} — {c.message}", markup=False, highlight=False, soft_wrap=True)
+    if update.written:
+        err.print(f"index {update.index_version}: {update.documents} documents, {update.chunks} chunks")
+    else:
+        err.print(f"index unchanged ({update.index_version})")
+
+
+@app.command()
+def add(
+    paths: Annotated[list[Path], typer.Argument(help="report files (.md .txt .pdf .docx .html) or folders of them")],
+    embedder: EmbedderOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Add reports to the index, or replace the one with the same file name, without a rebuild."""
+    from cppcc_qa.ingest.corpus import collect_files
+
+    files = [(f.name, f.read_bytes()) for f in collect_files(paths)]
+    if not files:
+        fail(f"no reports found in {', '.join(map(str, paths))}")
+    _print_update(service_for(settings_for(embedder, index_dir), warm=False).add_files(files))
+
+
+@app.command()
+def remove(
+    doc_id: Annotated[str, typer.Argument(help="the report's doc id (see `cppcc-qa documents`)")],
+    embedder: EmbedderOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Remove one report from the index, without a rebuild."""
+    _print_update(service_for(settings_for(embedder, index_dir), warm=False).remove_document(doc_id))
+
+
+@app.command()
+def documents(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per report")] = False,
+    embedder: EmbedderOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """List the indexed reports: doc id, committee, characters, source file, title."""
+    svc = service_for(settings_for(embedder, index_dir), warm=False)
+    svc.load()
+    for d in svc.documents():  # plain print: tab-separated lines stay cut-able
+        print(json.dumps(d.to_dict(), ensure_ascii=False) if as_json else
+              f"{d.doc_id}\t{d.committee or '—'}\t{len(d.text)}\t{d.source}\t{d.title}")
+    err.print(f"index {svc.index_version}")
+
+
+def _print_answer(a: dict) -> None:
+    out = Console()
+    out.print(a["answer"], markup=False, highlight=False)
+    for c in a["citations"]:
+        out.print(f"  [{c['n']}] {c['title']} · {c['section'] or '—'} · {c['passage_id']}", markup=False, highlight=False)
+        out.print(f"      “{c['quote']}”", markup=False, highlight=False)
+
+
+def _turns(raw: object) -> list[Turn]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(t, dict) and isinstance(t.get("question"), str) for t in raw):
+        raise CppccError('history must be a list of {"question": ..., "answer": ...} objects')
+    return [Turn(t["question"], str(t.get("answer", ""))) for t in raw]
+
+
+@app.command()
+def ask(
+    question: Annotated[Optional[str], typer.Argument(help="the question, e.g. 武威市建成了多少个委员工作室？")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the response contract as JSON")] = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help='batch: one {"question", "history"?} per stdin line')] = False,
+    embedder: EmbedderOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Answer a question (or a batch from stdin with --jsonl), citing the reports."""
+    if not jsonl and question is None:
+        fail("give a question, e.g. cppcc-qa ask \"武威市建成了多少个委员工作室？\" (or --jsonl for a batch on stdin)")
+    svc = service_for(settings_for(embedder, index_dir))
+    if not jsonl and question is not None:  # without --jsonl a question is given (checked above)
+        a = svc.ask(question).to_dict()
+        print(json.dumps(a, ensure_ascii=False, indent=2)) if as_json else _print_answer(a)
+        return
+    def one(obj: dict) -> dict:
+        history = _turns(obj.get("history"))
+        q = obj.get("question")
+        if not isinstance(q, str):  # the words the service's own check uses
+            raise InputError("question must be a string")
+        return svc.ask(q, history).to_dict()
+
+    def failed(obj: dict | None, why: str) -> dict:
+        return {"question": obj.get("question") if obj else None, "answer": "", "answerable": False,
+                "citations": [], "error": why}
+
+    run_jsonl(one, failed)
+
+
+@app.command("eval")
+def eval_cmd(
+    gold: Annotated[Path, typer.Argument(help="gold Q&A JSONL (format of shared/eval/dev_gold.jsonl)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
+    report: Annotated[Optional[Path], typer.Option("--report", help="write a Markdown report with plots here")] = None,
+    embedder: EmbedderOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Score the service on a gold file: accuracy, citations, refusals, recall@k, MRR, latency."""
+    from cppcc_qa.evaluation.evaluate import evaluate, format_metrics, load_gold, write_report
+
+    cases = load_gold(gold)
+    svc = service_for(settings_for(embedder, index_dir))
+    result = evaluate(svc, cases)
+    if report:
+        write_report(result, report)
+    print(json.dumps(result.metrics, ensure_ascii=False, indent=2) if as_json else format_metrics(result.metrics))
+
+
+@app.command()
+def corpus(
+    raw_dir: Annotated[Path, typer.Option(help="folder of raw pages with their .layout.yaml")] = Path("corpus/raw"),
+    out_dir: Annotated[Path, typer.Option(help="where the cleaned reports are written")] = Path("corpus"),
+) -> None:
+    """Regenerate the cleaned built-in corpus from the raw newspaper pages (reproducible step)."""
+    from cppcc_qa.ingest.page import rebuild_corpus
+
+    for path in rebuild_corpus(raw_dir, out_dir):
+        err.print(f"wrote {path}")
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="bind address (default 127.0.0.1)")] = None,
+    port: Annotated[Optional[int], typer.Option(help="port (default 8000)")] = None,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    embedder: EmbedderOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Serve the web chat and HTTP API (building the index first if there is none)."""
+    import os
+
+    import uvicorn
+
+    from cppcc_qa.indexing.store import current_version
+
+    settings = settings_for(embedder, index_dir)
+    if current_version(settings.index_dir) is None:
+        err.print("no index yet: building it first")
+        build(None, embedder, index_dir)
+    if embedder:
+        os.environ["CPPCC_QA_EMBEDDER"] = embedder
+    if index_dir:
+        os.environ["CPPCC_QA_INDEX_DIR"] = str(index_dir)
+    # A server runs requests side by side: one thread each for the embedder and FAISS beats two
+    # threads per request fighting over the cores (bench/LOAD.md: p95 236 vs 254 ms at 8 clients).
+    os.environ.setdefault("CPPCC_QA_THREADS", str(SERVE_THREADS))
+    uvicorn.run("cppcc_qa.api.app:app_from_env", factory=True, host=host or settings.host, port=port or settings.port,
+                workers=workers, log_level="info")
+
+
+register_facts(app)
+
+
+def main() -> None:
+    """Entry point: run the app, translating package errors into one line and exit code 2."""
+    try:
+        rc = app(standalone_mode=False)  # click returns an Exit's code here instead of raising it
+        sys.exit(rc if isinstance(rc, int) else 0)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except CppccError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except Exception as exc:  # usage errors of (typer's own copy of) click arrive here in non-standalone mode
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):
+            show()
+            sys.exit(EXIT_BAD_INPUT)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""Evaluation against gold Q&A, by the same rule as the referee's score.py, plus retrieval and
+latency metrics. `evaluate()` runs the service; `score_case()` is the pure rule."""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cppcc_qa.errors import InputError
+from cppcc_qa.records import Answer
+
+if TYPE_CHECKING:
+    from cppcc_qa.service import QAService
+
+__all__ = ["GoldCase", "CaseResult", "EvalResult", "load_gold", "evaluate", "score_case", "format_metrics", "write_report", "norm"]
+
+MAX_ANSWER_CHARS = 300  # the referee's limit: a longer reply is a passage dump
+UNSCORED_TYPES = frozenset({"derived"})  # arithmetic over several facts: reported, not scored
+RETRIEVAL_DEPTH = 10
+
+
+def norm(text: str) -> str:
+    """The referee's comparison form: NFKC, no whitespace, lower case."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split()).lower()
+
+
+@dataclass(frozen=True)
+class GoldCase:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    answerable: bool
+    type: str
+    evidence: tuple[str, ...] = ()
+    answers_all: tuple[str, ...] = ()
+    wrong: tuple[str, ...] = ()
+    history: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    case: GoldCase
+    answer: Answer
+    correct: bool
+    cited: bool | None  # None when not applicable (refused, or unanswerable)
+    evidence_rank: int | None  # 1-based rank of the first retrieved passage holding the evidence
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    results: tuple[CaseResult, ...]
+    metrics: dict = field(default_factory=dict)
+
+
+def load_gold(path: Path) -> list[GoldCase]:
+    """Read a gold JSONL file; a malformed line is an InputError naming the line."""
+    cases = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read gold file {path}: {exc}") from exc
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            g = json.loads(line)
+            cases.append(GoldCase(
+                id=str(g.get("id", i)), question=g["question"], answers=tuple(g.get("answers") or ()),
+                answerable=bool(g["answerable"]), type=g.get("type", "other"), evidence=tuple(g.get("evidence") or ()),
+                answers_all=tuple(g.get("answers_all") or ()), wrong=tuple(g.get("wrong") or ()),
+                history=tuple((h["question"], h.get("answer", "")) for h in g.get("history") or ()),
+            ))
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise InputError(f"{path}:{i}: not a gold case ({exc})") from exc
+    if not cases:
+        raise InputError(f"{path} holds no gold cases")
+    return cases
+
+
+def score_case(case: GoldCase, resp: dict) -> tuple[bool, bool | None]:
+    """(answer correct, citation holds evidence) by the referee's rule."""
+    answer = norm(resp.get("answer", ""))
+    if not case.answerable:
+        return resp.get("answerable") is False, None
+    ok = (
+        resp.get("answerable") is True
+        and len(resp.get("answer", "")) <= MAX_ANSWER_CHARS
+        and any(norm(a) in answer for a in case.answers)
+        and all(norm(a) in answer for a in case.answers_all)
+        and not any(norm(w) in answer for w in case.wrong)
+    )
+    if resp.get("answerable") is not True:
+        return ok, None
+    texts = [norm(c.get("text", "")) + "\n" + norm(c.get("quote", "")) for c in resp.get("citations") or []]
+    return ok, any(norm(e) in t for e in case.evidence for t in texts)
+
+
+def _evidence_rank(svc: QAService, case: GoldCase) -> int | None:
+    if not case.evidence:
+        return None
+    from cppcc_qa.records import Turn
+
+    parsed = svc.parse(case.question, [Turn(q, a) for q, a in case.history])
+    hits = svc.retrieve(parsed, top_k=RETRIEVAL_DEPTH)
+    for rank, h in enumerate(hits, 1):
+        if any(norm(e) in norm(h.chunk.text) for e in case.evidence):
+            return rank
+    return None
+
+
+def _pct(values: Sequence[float], p: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def evaluate(svc: QAService, cases: Sequence[GoldCase]) -> EvalResult:
+    """Ask every gold question and compute the metrics."""
+    from cppcc_qa.records import Turn
+
+    results = []
+    for case in cases:
+        t = time.perf_counter()
+        ans = svc.ask(case.question, [Turn(q, a) for q, a in case.history])
+        latency = (time.perf_counter() - t) * 1e3
+        ok, cited = score_case(case, ans.to_dict())
+        results.append(CaseResult(case, ans, ok, cited, _evidence_rank(svc, case), latency))
+    return EvalResult(tuple(results), compute_metrics(results))
+
+
+def compute_metrics(results: Sequence[CaseResult]) -> dict:
+    scored = [r for r in results if r.case.answerable and r.case.type not in UNSCORED_TYPES]
+    unans = [r for r in results if not r.case.answerable]
+    answered = [r for r in scored if r.answer.answerable]
+    with_ev = [r for r in results if r.case.answerable and r.case.evidence]
+    lat = [r.latency_ms for r in results]
+    by_type: dict[str, list[CaseResult]] = defaultdict(list)
+    for r in results:
+        by_type[r.case.type].append(r)
+    lengths = sorted(len(r.answer.answer) for r in results if r.case.answerable and r.answer.answerable)
+
+    def block(rs: Sequence[CaseResult]) -> dict:
+        a = [r for r in rs if r.case.answerable]
+        u = [r for r in rs if not r.case.answerable]
+        cited = [r for r in a if r.answer.answerable]
+        ev = [r for r in a if r.case.evidence]
+        return {
+            "n": len(rs),
+            "accuracy": round(sum(r.correct for r in rs) / len(rs), 4) if rs else None,
+            "citation_accuracy": round(sum(bool(r.cited) for r in cited) / len(cited), 4) if cited else None,
+            "refusal_rate": round(sum(r.correct for r in u) / len(u), 4) if u else None,
+            "false_refusals": sum(not r.answer.answerable for r in a),
+            "recall_at_1": round(sum(r.evidence_rank == 1 for r in ev) / len(ev), 4) if ev else None,
+            "recall_at_5": round(sum(r.evidence_rank is not None and r.evidence_rank <= 5 for r in ev) / len(ev), 4) if ev else None,
+            "latency_p50_ms": round(_pct([r.latency_ms for r in rs], 50), 2),
+            "latency_p95_ms": round(_pct([r.latency_ms for r in rs], 95), 2),
+        }
+
+    return {
+        "cases": len(results),
+        "answer_accuracy": round(sum(r.correct for r in scored) / len(scored), 4) if scored else 0.0,
+        "citation_accuracy": round(sum(bool(r.cited) for r in answered) / len(answered), 4) if answered else 0.0,
+        "refusal_rate": round(sum(r.correct for r in unans) / len(unans), 4) if unans else 1.0,
+        "false_refusals": sum(not r.answer.answerable for r in results if r.case.answerable),
+        "recall_at_1": round(sum(r.evidence_rank == 1 for r in with_ev) / len(with_ev), 4) if with_ev else 0.0,
+        "recall_at_5": round(sum(r.evidence_rank is not None and r.evidence_rank <= 5 for r in with_ev) / len(with_ev), 4) if with_ev else 0.0,
+        "mrr": round(statistics.fmean([1 / r.evidence_rank if r.evidence_rank else 0.0 for r in with_ev]), 4) if with_ev else 0.0,
+        "latency_p50_ms": round(_pct(lat, 50), 2),
+        "latency_p95_ms": round(_pct(lat, 95), 2),
+        "answer_chars_median": lengths[len(lengths) // 2] if lengths else 0,
+        "by_type": {t: block(rs) for t, rs in sorted(by_type.items())},
+        "misses": [
+            {"id": r.case.id, "type": r.case.type, "question": r.case.question, "answer": r.answer.answer,
+             "answerable": r.answer.answerable, "want": list(r.case.answers[:1]), "cited": r.cited,
+             "evidence_rank": r.evidence_rank}
+            for r in results if not r.correct or r.cited is False
+        ],
+    }
+
+
+def format_metrics(m: dict) -> str:
+    """A readable summary (the --json form has everything)."""
+    lines = [
+        f"answer accuracy {m['answer_accuracy']:.3f}   citation accuracy {m['citation_accuracy']:.3f}   "
+        f"refusal rate {m['refusal_rate']:.3f}   false refusals {m['false_refusals']}",
+        f"retrieval recall@1 {m['recall_at_1']:.3f}   recall@5 {m['recall_at_5']:.3f}   MRR {m['mrr']:.3f}",
+        f"latency p50 {m['latency_p50_ms']:.1f} ms   p95 {m['latency_p95_ms']:.1f} ms   "
+        f"median answer {m['answer_chars_median']} chars   cases {m['cases']}",
+        "by type:",
+    ]
+    for t, b in m["by_type"].items():
+        lines.append(f"  {t:<13} n={b['n']:<3} accuracy {b['accuracy']:.3f}  false refusals {b['false_refusals']}  "
+                     f"p50 {b['latency_p50_ms']:.1f} ms")
+    for x in m["misses"]:
+        lines.append(f"MISS {x['id']} ({x['type']}): {x['question']} -> {x['answer'][:100]} (want {x['want']}, rank {x['evidence_rank']})")
+    return "\n".join(lines)
+
+
+def write_report(result: EvalResult, folder: Path) -> Path:
+    """Markdown report with a per-type accuracy chart and a latency histogram."""
+    from cppcc_qa.evaluation.plots import plot_latency, plot_types
+
+    folder.mkdir(parents=True, exist_ok=True)
+    m = result.metrics
+    plot_types(m["by_type"], folder / "accuracy_by_type.png")
+    plot_latency([r.latency_ms for r in result.results], folder / "latency.png")
+    rows = [f"| {t} | {b['n']} | {b['accuracy']:.3f} | {b['false_refusals']} | {b['recall_at_5'] if b['recall_at_5'] is not None else '—'} |"
+            for t, b in m["by_type"].items()]
+    misses = [f"- **{x['id']}** ({x['type']}) {x['question']}\n  - returned: {x['answer']}\n  - wanted: {x['want']}, "
+              f"cited evidence: {x['cited']}, evidence rank: {x['evidence_rank']}" for x in m["misses"]]
+    text = "\n".join([
+        "# Evaluation report", "",
+        f"- answer accuracy **{m['answer_accuracy']:.3f}**, citation accuracy **{m['citation_accuracy']:.3f}**",
+        f"- refusal rate {m['refusal_rate']:.3f}, false refusals {m['false_refusals']}",
+        f"- retrieval recall@1 {m['recall_at_1']:.3f}, recall@5 {m['recall_at_5']:.3f}, MRR {m['mrr']:.3f}",
+        f"- latency p50 {m['latency_p50_ms']:.1f} ms, p95 {m['latency_p95_ms']:.1f} ms; median answer {m['answer_chars_median']} chars",
+        "", "| type | n | accuracy | false refusals | recall@5 |", "|---|---|---|---|---|", *rows, "",
+        "![accuracy by type](accuracy_by_type.png)", "", "![latency](latency.png)", "",
+        "## Misses", "", *(misses or ["none"]), "",
+    ])
+    out = folder / "report.md"
+    out.write_text(text, encoding="utf-8")
+    (folder / "metrics.json").write_text(json.dumps(m, ensure_ascii=False, indent=2), encoding="utf-8")
+    return out

@@ -1,0 +1,146 @@
+"""Checking a staff draft: split it into checkable statements, give each a verdict and evidence.
+
+A statement is a sentence holding a figure; a sentence with figures in several clauses gives one
+statement per figure clause (a clause without a figure joins the next one, so "联合市中级人民法院
+推进诉源治理，2024年以来共有124名政协委员参与诉前调解" stays whole). A sentence without a
+figure is a statement when it names something that can be checked: a title (《…》), a quoted
+name (“…”), a year, a person by role (主席…) or a place other than the committees' own. Other
+sentences (opinions, slogans) are not statements. A statement that names no committee is checked
+against the committee named last before it in the draft.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cppcc_qa.answer.bodies import place_of
+from cppcc_qa.errors import InputError
+from cppcc_qa.factcheck.claims import claim_quantities
+from cppcc_qa.factcheck.textcheck import ROLE_WORDS
+from cppcc_qa.records import Verdict
+from cppcc_qa.text.spans import Span, split_clauses, split_sentences
+from cppcc_qa.text.tokenize import place_names
+from cppcc_qa.text.validate import clean_text
+
+if TYPE_CHECKING:
+    from cppcc_qa.factcheck.verify import Verifier
+
+__all__ = ["Statement", "DraftCheck", "split_statements", "check_draft", "MAX_DRAFT_CHARS"]
+
+#: A draft is a report or a speech, not a book: longer texts should be checked in parts.
+MAX_DRAFT_CHARS = 20000
+_YEAR = re.compile(r"[0-9]{4}年|[零〇一二三四五六七八九]{4}年")
+_FACT_MARKS = ("《", "“", "「")
+VERDICT_KINDS = ("supported", "refuted", "not_found")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A checkable part of a draft: `draft[start:end] == text`."""
+
+    start: int
+    end: int
+    text: str
+
+
+def _figure_groups(sentence: Span) -> list[tuple[int, int]]:
+    """Spans (in the sentence) of the figure clauses, each with the figure-less clauses before it."""
+    groups, lead = [], None
+    for clause in split_clauses(sentence.text):
+        start = clause.start if lead is None else lead
+        if claim_quantities(clause.text):
+            groups.append((start, clause.end))
+            lead = None
+        elif lead is None:
+            lead = clause.start
+    return groups
+
+
+def _names_a_fact(text: str, own_places: set[str]) -> bool:
+    """True when a sentence without a figure names something checkable (see the module docstring)."""
+    if any(m in text for m in _FACT_MARKS) or _YEAR.search(text) or any(w in text for w in ROLE_WORDS):
+        return True
+    return any(p not in own_places and p.rstrip("市县区") not in own_places for p in place_names(text))
+
+
+def split_statements(text: str, committees: tuple[str, ...] = ()) -> list[Statement]:
+    """The checkable statements of a draft, in order (see the module docstring); `committees`
+    are the corpus committees, whose own place names do not make a sentence checkable."""
+    own_places = {p for c in committees for p in (place_of(c), f"{place_of(c)}市")}
+    out = []
+    for sentence in split_sentences(text):
+        figures = claim_quantities(sentence.text)
+        if not figures:
+            if _names_a_fact(sentence.text, own_places):
+                out.append(Statement(sentence.start, sentence.end, sentence.text))
+            continue
+        groups = _figure_groups(sentence)
+        if len(groups) <= 1:
+            out.append(Statement(sentence.start, sentence.end, sentence.text))
+            continue
+        for a, b in groups:
+            out.append(Statement(sentence.start + a, sentence.start + b, sentence.text[a:b]))
+    return out
+
+
+@dataclass(frozen=True)
+class DraftCheck:
+    """The verdicts on a draft's statements (each `Verdict.span` locates it in the draft)."""
+
+    text: str
+    verdicts: tuple[Verdict, ...]
+    index_version: str = ""
+
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(VERDICT_KINDS, 0)
+        for v in self.verdicts:
+            counts[v.verdict] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        statements = []
+        for v in self.verdicts:
+            d = v.to_dict()
+            d.pop("span", None)
+            start, end = v.span or (0, 0)
+            statements.append({"text": v.claim, "start": start, "end": end, **d})
+        return {"text": self.text, "statements": statements, "summary": self.summary(),
+                "index_version": self.index_version}
+
+
+def validate_draft(text: object) -> str:
+    """A draft: non-empty text of at most MAX_DRAFT_CHARS characters (`text.validate.clean_text`)."""
+    clean_text(text, "稿件/draft", MAX_DRAFT_CHARS, example="武威市政协调结案件35件。")
+    return str(text)  # a str (clean_text raised otherwise), unstripped: offsets index the draft as sent
+
+
+def _committees_named(verifier: Verifier, text: str) -> tuple[str, ...]:
+    """The committee a piece of the draft names last (none when it names none or is blank)."""
+    limit = verifier.engine.max_question_chars
+    try:
+        return tuple(verifier.engine.parse(text[-limit:]).committees)[-1:]
+    except InputError:
+        return ()
+
+
+def check_draft(verifier: Verifier, text: str) -> DraftCheck:
+    """Split `text` into statements and check each (see the module docstring)."""
+    text = validate_draft(text)
+    facts = verifier.facts()
+    statements = split_statements(text, facts.committees)
+    verdicts = []
+    context: tuple[str, ...] = ()
+    pos = 0
+    for st in statements:
+        named = _committees_named(verifier, text[pos : st.start]) if st.start > pos else ()
+        context = named or context
+        v: Verdict
+        try:
+            v = verifier.verify(st.text, context)
+        except InputError as exc:  # e.g. a sentence longer than a claim may be
+            v = Verdict(st.text, "not_found", f"无法核对这一句：{exc}")
+        verdicts.append(Verdict(v.claim, v.verdict, v.explanation, v.evidence, v.expected, (st.start, st.end)))
+        context = _committees_named(verifier, st.text) or context
+        pos = st.end
+    return DraftCheck(text, tuple(verdicts), facts.version)

@@ -1,0 +1,220 @@
+"""A growing corpus: add, replace and remove reports without rebuilding the index from scratch.
+
+`plan_additions` / `plan_removal` decide what changes: a report whose text is already indexed is
+a no-op ("already indexed as <doc_id>"); one with the source file name or the doc id of an
+indexed report replaces it (its old chunks go, its new ones come); anything else is added.
+`apply_plan` then makes the next index version in memory:
+
+- the chunks that stay keep the vectors FAISS already holds, read back with `reconstruct_n`.
+  Flat and HNSW indexes store every vector exactly, so a second copy on disk (a vectors.npy)
+  would only double the index's size and be one more file to keep in step; an `ivfpq` index
+  keeps lossy codes only, so there every chunk is embedded again (a full rebuild);
+- only the new reports' chunks are embedded;
+- BM25 (cheap) and the FAISS index are rebuilt from all rows; the English lexicon keeps the
+  vectors of terms it already had and embeds only new terms.
+
+The caller (`service.QAService`) holds `store.writer_lock` from reading the current version to
+writing the new one, so two concurrent updates never lose one another.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cppcc_qa.errors import CppccError, InputError, NotFoundError
+from cppcc_qa.indexing.chunking import ChunkingConfig, chunk_document
+from cppcc_qa.indexing.embedders import Embedder
+from cppcc_qa.indexing.lexicon import Lexicon, lexicon_vocabulary
+from cppcc_qa.indexing.store import IndexData, assemble_index, chunk_tokens, embed_chunks, term_counts
+from cppcc_qa.records import Document
+
+__all__ = ["Change", "Plan", "LibraryUpdate", "content_hash", "plan_additions", "plan_removal", "sync_library",
+           "apply_plan", "refresh_lexicon", "DOC_ID_PATTERN"]
+
+# Doc ids appear in passage ids ("<doc_id>:p001.0") and URLs; keep them to a safe alphabet.
+DOC_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
+
+
+@dataclass(frozen=True)
+class Change:
+    """What happened to one report: added, replaced, unchanged (already indexed) or removed."""
+
+    source: str
+    status: str
+    doc_id: str
+    previous_id: str = ""
+    message: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Reports to add, doc ids to remove, and what to tell the caller about each input."""
+
+    add: tuple[Document, ...]
+    remove: frozenset[str]
+    changes: tuple[Change, ...]
+
+    @property
+    def is_noop(self) -> bool:
+        return not self.add and not self.remove
+
+
+@dataclass(frozen=True)
+class LibraryUpdate:
+    """The outcome of an add or remove: the index version now current and the changes made."""
+
+    index_version: str
+    changes: tuple[Change, ...]
+    written: bool
+    documents: int
+    chunks: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"index_version": self.index_version, "written": self.written,
+                "documents": self.documents, "chunks": self.chunks,
+                "changes": [c.to_dict() for c in self.changes]}
+
+
+def content_hash(doc: Document) -> str:
+    """sha256 of a report's text: the same content under another name is the same report."""
+    return hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+
+
+def _check_doc_id(doc: Document) -> None:
+    if not DOC_ID_PATTERN.fullmatch(doc.doc_id):
+        raise InputError(f"{doc.source}: doc id {doc.doc_id!r} is not allowed; use letters, digits, "
+                         "'.', '_' and '-' (at most 120, starting with a letter or digit)")
+
+
+def plan_additions(existing: Sequence[Document], incoming: Sequence[Document]) -> Plan:
+    """What adding `incoming` to an index of `existing` reports changes (see the module doc)."""
+    by_hash = {content_hash(d): d.doc_id for d in existing}
+    ids = {d.doc_id for d in existing}
+    by_source: dict[str, list[str]] = {}
+    for d in existing:
+        by_source.setdefault(d.source, []).append(d.doc_id)
+    add: list[Document] = []
+    remove: set[str] = set()
+    changes: list[Change] = []
+    for doc in incoming:
+        _check_doc_id(doc)
+        digest = content_hash(doc)
+        if digest in by_hash:
+            same = by_hash[digest]
+            changes.append(Change(doc.source, "unchanged", same, message=f"already indexed as {same}"))
+            continue
+        if any(d.doc_id == doc.doc_id or d.source == doc.source for d in add):
+            raise InputError(f"{doc.source}: two files in this batch give the same name or doc id "
+                             f"({doc.doc_id}); send one of them")
+        olds = sorted(({doc.doc_id} & ids) | set(by_source.get(doc.source, ())))
+        if len(olds) > 1:
+            raise InputError(f"{doc.source}: its name or doc id matches {len(olds)} indexed reports "
+                             f"({', '.join(olds)}); remove the one it replaces first")
+        old = olds[0] if olds else ""
+        if old:
+            remove.add(old)
+            by_hash = {h: i for h, i in by_hash.items() if i != old}
+        by_hash[digest] = doc.doc_id
+        add.append(doc)
+        message = f"replaced {old} with {doc.doc_id}" if old else f"added as {doc.doc_id}"
+        changes.append(Change(doc.source, "replaced" if old else "added", doc.doc_id, old, message))
+    return Plan(tuple(add), frozenset(remove), tuple(changes))
+
+
+def plan_removal(existing: Sequence[Document], doc_id: str) -> Plan:
+    """Removing one report by id (NotFoundError if absent; an index keeps at least one report)."""
+    doc = next((d for d in existing if d.doc_id == doc_id), None)
+    if doc is None:
+        raise NotFoundError(f"no indexed report with id {doc_id!r} (`cppcc-qa documents` lists them)")
+    if len(existing) == 1:
+        raise InputError(f"{doc_id} is the only indexed report; an index needs at least one "
+                         "(add its replacement instead)")
+    return Plan((), frozenset({doc_id}), (Change(doc.source, "removed", doc_id, message=f"removed {doc_id}"),))
+
+
+def refresh_lexicon(term_df: dict[str, int], embedder: Embedder, previous: Lexicon | None,
+                    previous_name: str | None) -> Lexicon:
+    """The English lexicon for a changed vocabulary, re-using the vectors of terms it had."""
+    terms = lexicon_vocabulary(term_df)
+    known = ({t: i for i, t in enumerate(previous.terms)}
+             if previous is not None and previous_name == embedder.name else {})
+    missing = [t for t in terms if t not in known]
+    fresh = embedder.embed_passages(missing, batch_size=128) if missing else None
+    fresh_row = {t: i for i, t in enumerate(missing)}
+    if not terms:
+        return Lexicon((), np.zeros((0, embedder.dim), np.float32))
+
+    def row(t: str) -> np.ndarray:
+        if t in fresh_row:
+            if fresh is None:  # fresh_row is empty when nothing was embedded
+                raise CppccError(f"lexicon refresh: term {t!r} was to be embedded but was not")
+            return fresh[fresh_row[t]]
+        if previous is None:  # `known` is empty without a previous lexicon
+            raise CppccError(f"lexicon refresh: term {t!r} has no previous vector to re-use")
+        return previous.vectors[known[t]]
+
+    rows = [row(t) for t in terms]
+    return Lexicon(tuple(terms), np.ascontiguousarray(np.stack(rows), dtype=np.float32))
+
+
+def apply_plan(
+    base: IndexData | None,
+    plan: Plan,
+    embedder: Embedder,
+    chunking: ChunkingConfig,
+    faiss_type: str = "auto",
+    lexicon_embedder: Embedder | None = None,
+) -> IndexData:
+    """The next index version (in memory): `base` minus `plan.remove`, plus `plan.add`, embedding
+    only what it must (see the module doc). With no `base`, a new index of `plan.add`."""
+    base_docs = base.documents if base is not None else ()
+    base_chunks = base.chunks if base is not None else ()
+    keep = [i for i, c in enumerate(base_chunks) if c.doc_id not in plan.remove]
+    kept_chunks = [base_chunks[i] for i in keep]
+    stored = base.vectors.stored_vectors() if base is not None else None
+    if base is None or not keep:
+        kept_vecs = np.zeros((0, embedder.dim), np.float32)
+    elif stored is not None:
+        kept_vecs = stored[keep]
+    else:
+        kept_vecs = embed_chunks(kept_chunks, embedder)
+    new_chunks = [c for d in plan.add for c in chunk_document(d, chunking)]
+    new_vecs = embed_chunks(new_chunks, embedder) if new_chunks else np.zeros((0, kept_vecs.shape[1]), np.float32)
+    docs = [d for d in base_docs if d.doc_id not in plan.remove] + list(plan.add)
+    chunks = kept_chunks + new_chunks
+    tokens = chunk_tokens(chunks)
+    lexicon = None
+    if lexicon_embedder is not None:
+        previous_name = base.manifest.get("lexicon") if base is not None else None
+        lexicon = refresh_lexicon(term_counts(tokens), lexicon_embedder,
+                                  base.lexicon if base is not None else None, previous_name)
+    return assemble_index(docs, chunks, np.vstack([kept_vecs, new_vecs]), tokens, embedder, chunking,
+                          faiss_type, lexicon, lexicon_embedder.name if lexicon_embedder is not None else None)
+
+
+def sync_library(folder: Path, documents: Sequence[Document], plan: Plan) -> None:
+    """Keep `folder` (Settings.library_dir) a copy of the indexed reports as Markdown, so a full
+    `cppcc-qa build` after adds and removes rebuilds what is served, not just the built-in
+    corpus. The first change writes every report; later ones only what changed."""
+    from cppcc_qa.ingest.docfile import dump_document
+
+    first = not folder.exists() or not any(folder.glob("*.md"))
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = {d.doc_id for d in documents}
+    fresh = documents if first else [d for d in documents if d.doc_id in {a.doc_id for a in plan.add}]
+    for doc in fresh:
+        path = folder / f"{doc.doc_id}.md"
+        tmp = path.with_suffix(".md.tmp")
+        tmp.write_text(dump_document(doc), encoding="utf-8")
+        tmp.replace(path)
+    for path in folder.glob("*.md"):
+        if path.stem not in wanted:
+            path.unlink()

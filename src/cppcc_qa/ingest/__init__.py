@@ -1,0 +1,5 @@
+"""Reading reports: file formats and their checks, the newspaper page splitter, CJK line
+joining, the built-in corpus, uploads. Produces `Document`s.
+
+May import: text, records, errors.
+"""

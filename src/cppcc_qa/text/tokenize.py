@@ -1,0 +1,81 @@
+"""Chinese tokenisation for BM25 and for lexical overlap: the one module that imports jieba.
+
+jieba's search mode yields both words and their sub-words ("委员工作室" → 委员, 工作, 工作室,
+委员工作室), which lets a question's short word match a passage's compound. Latin words are
+lower-cased; punctuation and a small set of function words are dropped.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+
+__all__ = ["tokenize", "content_terms", "place_names", "STOPWORDS", "QUESTION_WORDS"]
+
+_lock = threading.Lock()
+_jieba = None
+
+# Function words and question scaffolding that carry no topic. Kept small on purpose: topic words
+# such as 政协 stay, because they separate passages of different committees' reports.
+STOPWORDS = frozenset(
+    """的 了 和 与 及 或 在 是 有 为 对 把 被 将 等 也 都 而 并 其 之 以 于 从 到 向 由 给
+    这 那 这个 那个 哪 吗 呢 吧 啊 么 个 年 月 日 中 上 下 又 还 就 才 已 已经 已有 共 共有 共计 累计 先后
+    其中 达到 达 超过 总计
+    the a an of in on to for by with and or did does do is are was were how what which who many much
+    """.split()
+)
+# Words that only make a question a question.
+QUESTION_WORDS = frozenset(
+    """多少 几 几个 几项 几次 什么 哪些 哪个 哪部 哪里 哪 谁 何 如何 怎样 怎么 是否 有没有 叫 叫做
+    名称 大约 约 大概 请问 一下 呢 吗 各 各自 分别 比 相差 差 多 少 一共 总共 合计 加起来 how many much what which who when where""".split()
+)
+_TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+
+
+def _get_jieba():
+    global _jieba
+    with _lock:
+        if _jieba is None:
+            import logging
+
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            jieba.initialize()
+            _jieba = jieba
+    return _jieba
+
+
+@lru_cache(maxsize=65536)
+def _tokenize_cached(text: str) -> tuple[str, ...]:
+    jb = _get_jieba()
+    out = []
+    for tok in jb.cut_for_search(text):
+        tok = tok.strip().lower()
+        if not tok or not _TOKEN_OK.search(tok) or tok in STOPWORDS:
+            continue
+        out.append(tok)
+    return tuple(out)
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens for BM25: jieba search-mode words, lower-cased, without punctuation and stopwords."""
+    return list(_tokenize_cached(text))
+
+
+def content_terms(text: str) -> list[str]:
+    """Topic tokens of a question: `tokenize` without question words and bare numbers."""
+    return [t for t in tokenize(text) if t not in QUESTION_WORDS and not t.isdigit()]
+
+
+@lru_cache(maxsize=4096)
+def _places_cached(text: str) -> tuple[str, ...]:
+    import jieba.posseg as pseg
+
+    _get_jieba()
+    return tuple(w.word for w in pseg.cut(text) if w.flag == "ns")
+
+
+def place_names(text: str) -> list[str]:
+    """Place names in a text, by jieba's part-of-speech tag 'ns' ("酒泉市政协…" → ["酒泉市"])."""
+    return list(_places_cached(text))
