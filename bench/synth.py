@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from cppcc_qa.answer.bodies import place_of
+from cppcc_qa.text.places import place_of
 from cppcc_qa.records import Document
 
 __all__ = ["swap_place", "shift_figures", "synthesize_documents", "clustered_unit_vectors"]

@@ -51,3 +51,26 @@ def test_clean_text_one_rule_for_every_door() -> None:
         clean_text(5, "问题/question", 10)
     assert clean_text("", "评论/comment", 10, required=False) == ""
     assert clean_text("第一行\n第二行", "稿件/draft", 20) == "第一行\n第二行"
+
+
+# -- places and the bodies named after them (text/places.py) -----------------------------------
+from cppcc_qa.text.places import body_aliases, place_of, split_place  # noqa: E402
+
+
+@pytest.mark.parametrize(("name", "place", "level"), [
+    ("武威市政协", "武威", "市"),
+    ("政协平凉市委员会", "平凉", "市"),
+    ("临夏回族自治州政协", "临夏", "自治州"),
+    ("海西蒙古族藏族自治州", "海西", "自治州"),
+    ("云岭县政协", "云岭", "县"),
+    ("武威", "武威", ""),
+])
+def test_split_place(name: str, place: str, level: str) -> None:
+    assert split_place(name) == (place, level)
+    assert place_of(name) == place
+
+
+def test_body_aliases_follow_the_level_not_a_fixed_市() -> None:
+    assert body_aliases("云岭县政协")[:3] == ["云岭县政协", "中国人民政治协商会议云岭县委员会", "政协云岭县委员会"]
+    assert "云岭县" in body_aliases("云岭县政协") and "云岭市" not in body_aliases("云岭县政协")
+    assert "政协临夏回族自治州委员会" in body_aliases("临夏回族自治州政协")

@@ -11,22 +11,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cppcc_qa.text.places import GENERIC_PLACE_WORDS, body_aliases, place_of, strip_level
 from cppcc_qa.text.tokenize import place_names, tokenize
 
-__all__ = ["CommitteeDirectory", "Mentions", "place_of"]
+__all__ = ["CommitteeDirectory", "Mentions"]
 
-_SUFFIX = re.compile(r"(?:特别行政区|自治州|自治县|地区|市|县|区|州|盟|省|旗)$")
-# Words that look like a place before 政协 but are not one ("全市政协委员").
-GENERIC_PLACE_WORDS = frozenset("全市 全省 全县 全区 各级 各地 本市 本县 该市 我市 我省 市级 县级 市县 县区 市县区 地方 基层 人民 全国".split())
 _EN_PLACE = re.compile(r"\b([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s+(?:City\s+|County\s+|Municipal\s+)?(?:CPPCC|Committee|city|City|County)\b")
 _EN_PLACE_BEFORE = re.compile(r"\b(?:in|of|for|about)\s+([A-Z][a-z]+)\b")
-
-
-def place_of(committee: str) -> str:
-    """The bare place name of a committee: "武威市政协" → "武威"."""
-    name = committee.replace("中国人民政治协商会议", "").replace("委员会", "")
-    name = name.replace("政协", "")
-    return _SUFFIX.sub("", name) or name
 
 
 @lru_cache(maxsize=256)
@@ -51,7 +42,7 @@ class CommitteeDirectory:
         self._alias: dict[str, str] = {}
         for c in self.committees:
             place = place_of(c)
-            for a in (c, place, f"{place}市", f"{place}县", f"{place}区", f"政协{place}"):
+            for a in (*body_aliases(c), f"政协{place}"):
                 self._alias.setdefault(a, c)
             self._alias.setdefault(_pinyin(place), c)
 
@@ -60,7 +51,7 @@ class CommitteeDirectory:
         return tuple(a for a in self._alias if a.isascii())
 
     def committee_for_place(self, place: str) -> str | None:
-        return self._alias.get(place) or self._alias.get(_SUFFIX.sub("", place))
+        return self._alias.get(place) or self._alias.get(strip_level(place))
 
     def _candidate_places(self, text: str) -> list[str]:
         found = [p for p in place_names(text)]
@@ -86,7 +77,7 @@ class CommitteeDirectory:
         known_committees = tuple(dict.fromkeys(c for _, c in sorted(known)))
         unknown = []
         for p in self._candidate_places(text):
-            bare = _SUFFIX.sub("", p) or p
+            bare = strip_level(p)
             if self.committee_for_place(p) or self.committee_for_place(bare):
                 continue
             if bare.isascii():

@@ -9,10 +9,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from cppcc_qa.answer.bodies import CommitteeDirectory, place_of
+from cppcc_qa.answer.bodies import CommitteeDirectory
 from cppcc_qa.records import Turn
 from cppcc_qa.search.crosslingual import Translation
 from cppcc_qa.text.normalize import normalize_question
+from cppcc_qa.text.places import body_aliases
 from cppcc_qa.text.units import ANY_COUNT, asked_unit
 
 __all__ = ["ParsedQuestion", "parse_question", "resolve_history"]
@@ -62,8 +63,7 @@ def _qtype(text: str) -> str:
 def _strip_committees(text: str, committees: Sequence[str]) -> str:
     out = text
     for c in committees:
-        place = place_of(c)
-        for alias in (c, f"政协{place}市委员会", f"{place}市政协", f"{place}县政协", f"{place}市", f"{place}县", place):
+        for alias in body_aliases(c):
             out = out.replace(alias, " ")
     return re.sub(r"\s+", " ", out).strip()
 

@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cppcc_qa.answer.bodies import place_of
 from cppcc_qa.errors import InputError
 from cppcc_qa.factcheck.claims import claim_quantities
 from cppcc_qa.factcheck.textcheck import ROLE_WORDS
 from cppcc_qa.records import Verdict
+from cppcc_qa.text.places import body_aliases
 from cppcc_qa.text.spans import Span, split_clauses, split_sentences
 from cppcc_qa.text.tokenize import place_names
 from cppcc_qa.text.validate import clean_text
@@ -67,7 +67,7 @@ def _names_a_fact(text: str, own_places: set[str]) -> bool:
 def split_statements(text: str, committees: tuple[str, ...] = ()) -> list[Statement]:
     """The checkable statements of a draft, in order (see the module docstring); `committees`
     are the corpus committees, whose own place names do not make a sentence checkable."""
-    own_places = {p for c in committees for p in (place_of(c), f"{place_of(c)}市")}
+    own_places = {p for c in committees for p in body_aliases(c)}
     out = []
     for sentence in split_sentences(text):
         figures = claim_quantities(sentence.text)

@@ -11,12 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cppcc_qa.answer.bodies import place_of
 from cppcc_qa.factcheck.claims import FigureContext, figure_contexts
 from cppcc_qa.factcheck.figures import extract_figures
 from cppcc_qa.factcheck.textcheck import Sentence
 from cppcc_qa.records import Chunk, Figure
 from cppcc_qa.text.normalize import normalize_question
+from cppcc_qa.text.places import body_aliases
 from cppcc_qa.text.spans import split_clauses, split_sentences
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ __all__ = ["FactIndex", "build_facts", "committee_words", "strip_committees", "n
 
 #: How many of one committee's `committee_words` are full names (the rest are places, which are
 #: stripped only as the subject: "平凉" stays in "平凉地区工作委员会").
-_FULL_NAMES = 5
+_FULL_NAMES = 6  # the first names of `text.places.body_aliases` that only a committee has
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,7 @@ def build_facts(index: IndexData) -> FactIndex:
 
 def committee_words(committees: Sequence[str]) -> list[str]:
     """How a claim may name these committees ("武威市政协", "政协武威市委员会", "武威市", "武威")."""
-    words = []
-    for c in committees:
-        p = place_of(c)
-        words += [c, f"政协{p}市委员会", f"政协{p}委员会", f"{p}市政协", f"{p}政协", f"{p}市", p]
-    return [w for w in dict.fromkeys(words) if w]
+    return list(dict.fromkeys(w for c in committees for w in body_aliases(c)))
 
 
 def strip_committees(text: str, committees: Sequence[str]) -> str:

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from cppcc_qa.text.places import LOCAL_SUFFIXES
 from cppcc_qa.text.tokenize import place_names, tokenize
 
 __all__ = ["Sentence", "Alignment", "align", "split_atoms", "is_content", "is_entity_slot", "ROLE_WORDS"]
@@ -39,7 +40,7 @@ NAME_CHARS = 3
 #: A claim's slot after a role word longer than this is more than a name ("王小明出席会议").
 MAX_NAME_CHARS = 4
 #: Endings that make a slot a place ("兰州市", "阿拉善盟").
-PLACE_SUFFIXES = ("省", "市", "县", "区", "州", "盟", "旗", "镇", "乡", "村", "社区", "街道")
+PLACE_SUFFIXES = LOCAL_SUFFIXES
 _ATOM = re.compile(r"[0-9]+(?:\.[0-9]+)?|[A-Za-z]+|\S")
 _SLOT_BREAKS = "，,。；;：:！？!?、\n▲"
 _QUOTES = "《》“”「」『』\"'"

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cppcc_qa.answer.bodies import CommitteeDirectory, place_of
+from cppcc_qa.answer.bodies import CommitteeDirectory
 from cppcc_qa.errors import CppccError
 from cppcc_qa.factcheck.claims import (
     ABOVE,
@@ -48,6 +48,7 @@ from cppcc_qa.factcheck.figures import filter_figures
 from cppcc_qa.factcheck.textcheck import ROLE_WORDS, Alignment, Sentence, align, is_content, split_atoms
 from cppcc_qa.records import Citation, Figure, Hit, Verdict
 from cppcc_qa.text.numerals import QuantityMatch
+from cppcc_qa.text.places import place_of
 from cppcc_qa.text.tokenize import place_names, tokenize
 from cppcc_qa.text.validate import clean_text
 

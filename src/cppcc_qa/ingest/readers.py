@@ -24,6 +24,7 @@ from cppcc_qa.ingest.docfile import parse_document
 from cppcc_qa.ingest.formats import Sniffed, clean_text, docx_blocks, html_blocks, pdf_text, sniff, text_blocks
 from cppcc_qa.ingest.page import CAPTIONS_HEADING
 from cppcc_qa.records import Document
+from cppcc_qa.text.places import LEVEL_PATTERN
 
 __all__ = ["read_document", "detect_committee", "render_blocks", "make_doc_id", "SUPPORTED_SUFFIXES"]
 
@@ -56,7 +57,7 @@ DOC_ID_HASH_CHARS = 8
 
 # Committee names. The formal "政协武威市委员会" / "中国人民政治协商会议武威市委员会" is trusted
 # first; otherwise the most frequent "武威市政协"-style mention.
-_LEVEL = r"(?:自治州|自治县|自治区|自治旗|省|市|县|区|州|盟|旗)"
+_LEVEL = LEVEL_PATTERN
 _FORMAL = re.compile(rf"(?:中国人民政治协商会议|政协)([\u4e00-\u9fff]{{2,12}}?{_LEVEL})委员会")
 _SHORT = re.compile(rf"([\u4e00-\u9fff]{{1,10}}?)({_LEVEL})政协")
 # Characters that cannot be part of a place name here: function words, time/count words and
