@@ -71,6 +71,6 @@ def test_split_place(name: str, place: str, level: str) -> None:
 
 
 def test_body_aliases_follow_the_level_not_a_fixed_市() -> None:
-    assert body_aliases("云岭县政协")[:3] == ["云岭县政协", "中国人民政治协商会议云岭县委员会", "政协云岭县委员会"]
+    assert body_aliases("云岭县政协")[:3] == ("云岭县政协", "中国人民政治协商会议云岭县委员会", "政协云岭县委员会")
     assert "云岭县" in body_aliases("云岭县政协") and "云岭市" not in body_aliases("云岭县政协")
     assert "政协临夏回族自治州委员会" in body_aliases("临夏回族自治州政协")

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from cppcc_qa.answer.bodies import CommitteeDirectory
-from cppcc_qa.answer.compose import ComposerConfig, ExtractiveComposer
+from cppcc_qa.answer.compose import ComposerConfig, ExtractiveComposer, Similarity
 from cppcc_qa.answer.prompts import load_replies
-from cppcc_qa.answer.question import ParsedQuestion, resolve_history
+from cppcc_qa.answer.question import ParsedQuestion, Translator, resolve_history
 from cppcc_qa.errors import (
     IndexCorruptError,
     IndexMismatchError,
@@ -33,7 +33,6 @@ from cppcc_qa.errors import (
     NotFoundError,
 )
 from cppcc_qa.factcheck.drafts import DraftCheck, check_draft
-from cppcc_qa.factcheck.figures import filter_figures
 from cppcc_qa.factcheck.verify import CheckedVerdict, Verifier
 from cppcc_qa.indexing.chunking import ChunkingConfig
 from cppcc_qa.indexing.embedders import Embedder, make_embedder
@@ -100,7 +99,7 @@ class QAService:
             self._lexicon_embedder = make_embedder(self.settings.lexicon_embedder, threads=self.settings.threads)
         return self._lexicon_embedder
 
-    def _crosslingual_similarity(self):
+    def _crosslingual_similarity(self) -> Similarity | None:
         """Cosine of an English question with Chinese clauses, by the multilingual lexicon model."""
         if not self.settings.lexicon_embedder:
             return None
@@ -113,7 +112,7 @@ class QAService:
 
         return similarity
 
-    def _translator(self, st: _State):
+    def _translator(self, st: _State) -> Translator | None:
         lex, emb = st.index.lexicon, self.lexicon_embedder
         if lex is None or emb is None:
             return None
@@ -287,7 +286,7 @@ class QAService:
 
     def figures(self, committee: str | None = None, text: str | None = None) -> list[Figure]:
         """The table of figures of the current index, filtered by committee and measure text."""
-        return filter_figures(self.checker.facts().figures, committee, text)
+        return self.checker.figures(committee, text)
 
     def figures_version(self) -> str:
         """The index version the figures table was taken from."""

@@ -25,7 +25,6 @@ MAX_HISTORY_ANSWER_CHARS = 4000
 MAX_COMMENT_CHARS = 2000
 MAX_FEEDBACK_ANSWER_CHARS = 8000
 MAX_FEEDBACK_CITATIONS = 20
-_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
 
 def clean_text(value: str, what: str, max_chars: int, required: bool = True) -> str:

@@ -8,6 +8,7 @@ name the first. No place is known here: the corpus says which bodies exist (`ans
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["NATIONALITIES", "LEVELS", "LEVEL_PATTERN", "LOCAL_SUFFIXES", "GENERIC_PLACE_WORDS", "split_place", "place_of",
            "level_of", "body_aliases", "strip_level"]
@@ -67,11 +68,13 @@ def strip_level(place: str) -> str:
     return place[: m.start()] if m and m.start() > 0 else place
 
 
-def body_aliases(body: str) -> list[str]:
+@lru_cache(maxsize=1024)
+def body_aliases(body: str) -> tuple[str, ...]:
     """The ways a text may name a CPPCC committee, longest and most formal first: "武威市政协" →
-    武威市政协, 政协武威市委员会, 政协武威委员会, 武威政协, 武威市, 武威."""
+    武威市政协, 政协武威市委员会, 政协武威委员会, 武威政协, 武威市, 武威 (cached: it runs for every
+    question and claim)."""
     place = split_place(body)[0]
     full = _bare(body) or place  # 临夏回族自治州: the ethnic name belongs to the full name
     names = [body, f"中国人民政治协商会议{full}委员会", f"政协{full}委员会", f"政协{place}委员会", f"{full}政协",
              f"{place}政协", full, place]
-    return [n for n in dict.fromkeys(names) if n]
+    return tuple(n for n in dict.fromkeys(names) if n)
