@@ -105,3 +105,16 @@ def test_response_contract(engine: QAService) -> None:
     c = d["citations"][0]
     assert set(c) >= {"n", "passage_id", "doc_id", "title", "committee", "section", "text", "quote", "start", "end"}
     assert c["n"] == 1 and "[1]" in d["answer"] and d["timings_ms"]["total"] > 0
+
+
+def test_a_compound_question_answers_each_part_with_its_own_citation(engine: QAService) -> None:
+    a = engine.ask("武威市县区政协签约引进了多少个项目，总投资有多少？")
+    assert a.answerable and "23个" in a.answer and "91.69亿" in a.answer, a.answer
+    assert [c.n for c in a.citations] == [1, 2] and "[2]" in a.answer
+    _figures_stand_in_citation(a)
+
+
+def test_a_greeting_gets_a_greeting_and_a_hint_not_a_refusal(engine: QAService) -> None:
+    a = engine.ask("你好！")
+    assert not a.answerable and not a.citations
+    assert "您好" in a.answer and "武威市政协" in a.answer and "没有找到" not in a.answer

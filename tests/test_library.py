@@ -189,7 +189,7 @@ def test_concurrent_cli_adds_lose_nothing(svc: QAService, tmp_path: Path) -> Non
     assert all("added: " in out for out in outputs)
     listing = subprocess.run([*CLI, "documents", "--embedder", "hash", "--index-dir", str(svc.settings.index_dir)],
                              env=env, capture_output=True, text=True, timeout=60)
-    sources = {line.split("\t")[3] for line in listing.stdout.splitlines()}
+    sources = {line.split("\t")[4] for line in listing.stdout.splitlines()}  # id, body, date, chars, source, title
     assert {"jiuquan.txt", "zhangye.txt"} <= sources and len(sources) == 3
 
 

@@ -22,6 +22,15 @@ class Document:
     source: str
     text: str
     headline: str = ""
+    body: str = ""  # the issuing body: a committee, a government, a congress, a department
+    kind: str = ""  # 政府工作报告 | 政协工作报告 | 综述 | …
+    date: str = ""  # ISO: "2021-03-05", "2021-03" or "2021"; "" when unknown
+    period: str = ""  # the years it covers: "2020—2021", "2024"
+
+    @property
+    def year(self) -> int | None:
+        """The year the report was given in (its "今年"); None when its date is unknown."""
+        return int(self.date[:4]) if self.date[:4].isdigit() else None
 
     def to_dict(self, with_text: bool = False) -> dict[str, Any]:
         d = asdict(self)
@@ -61,6 +70,7 @@ class Hit:
     score: float
     dense_rank: int | None = None
     bm25_rank: int | None = None
+    dense_score: float | None = None  # cosine of the question with the passage (None: not in the dense list)
 
 
 @dataclass(frozen=True)

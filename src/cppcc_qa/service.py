@@ -16,15 +16,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from cppcc_qa.answer.bodies import CommitteeDirectory
-from cppcc_qa.answer.compose import ComposerConfig, ExtractiveComposer, Similarity
+from cppcc_qa.answer.compose import ComposerConfig, Draft, ExtractiveComposer, Similarity
+from cppcc_qa.answer.model import ScorerModel, load_model
 from cppcc_qa.answer.prompts import load_replies
-from cppcc_qa.answer.question import ParsedQuestion, Translator, resolve_history
+from cppcc_qa.answer.question import ParsedQuestion, Translator, resolve_history, small_talk, split_compound
 from cppcc_qa.errors import (
     IndexCorruptError,
     IndexMismatchError,
@@ -46,6 +47,7 @@ from cppcc_qa.search.crosslingual import translate
 from cppcc_qa.search.retrieve import FusionConfig, hybrid_search
 from cppcc_qa.settings import Settings
 from cppcc_qa.text.normalize import validate_question
+from cppcc_qa.text.periods import parse_period
 from cppcc_qa.text.tokenize import tokenize
 
 __all__ = ["QAService", "build_service", "PassageView"]
@@ -78,6 +80,7 @@ class QAService:
         self.fusion = FusionConfig(settings.candidates, settings.rrf_k, settings.dense_weight, settings.bm25_weight)
         self.composer_cfg = ComposerConfig()
         self._embedder: Embedder | None = None
+        self._scorer: ScorerModel | None = None
         self._lexicon_embedder: Embedder | None = None
         self._state: _State | None = None
         self._lock = threading.RLock()
@@ -86,6 +89,13 @@ class QAService:
         self.checker = Verifier(self)  # cheap: figures are extracted on first use, once per version
 
     # -- loading -----------------------------------------------------------------------------
+    @property
+    def scorer(self) -> ScorerModel | None:
+        """The fitted answer scorer named by the settings (None when switched off or not yet fitted)."""
+        if self._scorer is None and self.settings.scorer_path:
+            self._scorer = load_model(Path(self.settings.scorer_path))
+        return self._scorer
+
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
@@ -134,8 +144,10 @@ class QAService:
             return word in index.term_df or bool(toks) and all(t in index.term_df for t in toks)
 
         directory = CommitteeDirectory((d.committee for d in index.documents), in_corpus)
+        years = {d.doc_id: d.year for d in index.documents}
         composer = ExtractiveComposer(load_replies(self.settings.prompts_dir), index.idf, self.composer_cfg,
-                                      directory.committees, crosslingual=self._crosslingual_similarity())
+                                      directory.committees, crosslingual=self._crosslingual_similarity(),
+                                      report_year=years.get, model=self.scorer)
         state = _State(index, directory, composer, {c.chunk_id: i for i, c in enumerate(index.chunks)})
         with self._lock:
             self._state = state
@@ -199,10 +211,12 @@ class QAService:
             base = self._current_for_update()
             return self._write_update(base, plan_additions(base.documents if base else (), docs))
 
-    def add_files(self, files: Sequence[tuple[str | None, bytes]], max_bytes: int | None = None) -> LibraryUpdate:
+    def add_files(self, files: Sequence[tuple[str | None, bytes]], max_bytes: int | None = None,
+                  metadata: dict[str, str | None] | None = None) -> LibraryUpdate:
         """Check and read reports given as (file name, bytes), then add them all or none
-        (uploads.read_report says what is refused)."""
-        return self.add_documents([read_report(name, data, max_bytes) for name, data in files])
+        (uploads.read_report says what is refused). `metadata` (body, title, date, kind) applies
+        to every file and wins over what is inferred."""
+        return self.add_documents([read_report(name, data, max_bytes, metadata) for name, data in files])
 
     def remove_document(self, doc_id: str) -> LibraryUpdate:
         """Remove one report from the current index, as a new version."""
@@ -246,27 +260,65 @@ class QAService:
         st = st or self.state()
         vec = self.query_vector(parsed.retrieval_text) if qvec is None else qvec
         return hybrid_search(st.index, vec, tokenize(parsed.bm25_text), top_k or self.settings.top_k,
-                             self.fusion, parsed.committees)
+                             self.fusion, parsed.committees, self._documents_for(parsed, st))
+
+    @staticmethod
+    def _documents_for(parsed: ParsedQuestion, st: _State) -> tuple[str, ...]:
+        """The reports a question's time points to: the one it names by year ("2019年政府工作报告"),
+        else those whose period covers the years it asks about; () when it names no time."""
+        t = parsed.time
+        if t.report_year:
+            return tuple(d.doc_id for d in st.index.documents if d.year == t.report_year)
+        if t.years:
+            out = []
+            for d in st.index.documents:
+                p = parse_period(d.period)
+                if p is not None and p.overlaps(t.years):
+                    out.append(d.doc_id)
+            return tuple(out)
+        return ()
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         t0 = time.perf_counter()
         st = self.state()  # the one state this request uses, even if a new version lands meanwhile
-        parsed = self.parse(question, history, st)
-        t1 = time.perf_counter()
-        qvec = self.query_vector(parsed.retrieval_text)
-        t2 = time.perf_counter()
-        hits = self.retrieve(parsed, qvec=qvec, st=st)
-        t3 = time.perf_counter()
-        draft = st.composer.compose(parsed, hits)
-        t4 = time.perf_counter()
+        text = validate_question(question, self.settings.max_question_chars)
+        talk = small_talk(text)
+        if talk:
+            reply = st.composer.small_talk(talk, english=not any("\u4e00" <= ch <= "\u9fff" for ch in text))
+            return Answer(question, reply.text, False, (), {"total": (time.perf_counter() - t0) * 1e3},
+                          st.index.version, "")
+        pieces = split_compound(text)
+        timings = {"parse": 0.0, "embed": 0.0, "retrieve": 0.0, "compose": 0.0}
+        drafts: list[Draft] = []
+        resolved: list[str] = []
+        first: ParsedQuestion | None = None
+        turns = list(history)
+        for piece in pieces:
+            t1 = time.perf_counter()
+            parsed = self.parse(piece, turns, st)
+            if first is not None:
+                parsed = _inherit(parsed, first)
+            first = first or parsed
+            t2 = time.perf_counter()
+            qvec = self.query_vector(parsed.retrieval_text)
+            t3 = time.perf_counter()
+            hits = self.retrieve(parsed, qvec=qvec, st=st)
+            t4 = time.perf_counter()
+            draft = st.composer.compose(parsed, hits)
+            t5 = time.perf_counter()
+            for key, a, b in (("parse", t1, t2), ("embed", t2, t3), ("retrieve", t3, t4), ("compose", t4, t5)):
+                timings[key] += (b - a) * 1e3
+            drafts.append(draft)
+            resolved.append(parsed.retrieval_text)
+            turns.append(Turn(piece, draft.text))
+        draft = drafts[0] if len(drafts) == 1 else st.composer.join(pieces, drafts)
         citations = tuple(
             self.citation_for(src.hit, n, src.hit.chunk.start + src.quote_start, src.hit.chunk.start + src.quote_end)
             for n, src in enumerate(draft.sources, 1)
         ) if draft.answerable else ()
-        timings = {"parse": (t1 - t0) * 1e3, "embed": (t2 - t1) * 1e3, "retrieve": (t3 - t2) * 1e3,
-                   "compose": (t4 - t3) * 1e3, "total": (t4 - t0) * 1e3}
+        timings["total"] = (time.perf_counter() - t0) * 1e3
         return Answer(question, draft.text, draft.answerable, citations, timings, st.index.version,
-                      parsed.retrieval_text)
+                      " | ".join(resolved))
 
     def citation_for(self, hit: Hit, n: int, quote_start: int, quote_end: int) -> Citation:
         """A citation of `hit` quoting doc.text[quote_start:quote_end]."""
@@ -321,6 +373,21 @@ class QAService:
         return {"status": "ok", "index_version": st.index.version, "embedder": m["embedder"], "dim": m["dim"],
                 "documents": len(st.index.documents), "chunks": len(st.index.chunks), "built_at": m["built_at"],
                 "faiss_type": m["faiss_type"]}
+
+
+def _inherit(parsed: ParsedQuestion, first: ParsedQuestion) -> ParsedQuestion:
+    """A later part of a compound question ("…多少个项目，总投资有多少？") speaks of the first
+    part's committee and time unless it names its own."""
+    if parsed.committees or parsed.unknown_places:
+        committees = parsed.committees
+    else:
+        committees = first.committees
+    when = parsed.time if parsed.time.named or parsed.time.report_year else first.time
+    retrieval = parsed.retrieval_text
+    missing = [c for c in committees if c not in retrieval]
+    if missing:
+        retrieval = f"{' '.join(missing)} {retrieval}"
+    return replace(parsed, committees=committees, time=when, retrieval_text=retrieval)
 
 
 def build_service(settings: Settings) -> QAService:

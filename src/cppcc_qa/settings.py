@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     # Chunking: chosen by measurement on the dev set (see README "Chunk size").
     chunk_max_chars: int = 160
     chunk_overlap_sentences: int = 0
+    # A fitted answer scorer (answer/model.py, fitted by `python -m cppcc_qa.evaluation.fit`);
+    # "" keeps the hand-set scoring. Off by default: on the bank it trades too many right answers
+    # for the wrong ones it removes (README, "Fitted scorer").
+    scorer_path: str = ""
     # Retrieval
     top_k: int = 5
     candidates: int = 30

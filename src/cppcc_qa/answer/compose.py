@@ -16,9 +16,11 @@ from typing import Protocol
 
 import numpy as np
 
+from cppcc_qa.answer.model import ScorerModel
 from cppcc_qa.answer.prompts import Replies
 from cppcc_qa.answer.question import ParsedQuestion
 from cppcc_qa.answer.scoring import Candidate, ScoringConfig, counts_in, score_candidates, terms_of
+from cppcc_qa.ingest.metadata import display_name
 from cppcc_qa.records import Hit
 from cppcc_qa.text.spans import Span, split_clauses
 
@@ -65,6 +67,11 @@ class Composer(Protocol):
     def refuse(self, q: ParsedQuestion, why: str) -> Draft: ...
 
 
+def _renumber(text: str, offset: int) -> str:
+    """Citation marks [n] of a part moved on by `offset` ([1] → [3] after two earlier sources)."""
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", text)
+
+
 class ExtractiveComposer:
     """Chooses answering clauses by lexical evidence and words the reply from prompts/."""
 
@@ -75,7 +82,11 @@ class ExtractiveComposer:
         cfg: ScoringConfig,
         known_committees: Sequence[str] = (),
         crosslingual: Similarity | None = None,
+        report_year: Callable[[str], int | None] | None = None,
+        model: ScorerModel | None = None,
     ) -> None:
+        self.model = model
+        self.report_year = report_year or (lambda doc_id: None)
         self.known_committees = tuple(known_committees)
         self.crosslingual = crosslingual
         self.replies = replies
@@ -151,8 +162,8 @@ class ExtractiveComposer:
         for c in reversed(clauses[:idx]):
             if used + len(c.text) > budget:
                 break
-            if unit and any(m.quantity.unit == unit for m in counts_in(c.text)):
-                gap = True  # a competing figure of the same kind stays out of the reply
+            if unit is not None and counts_in(c.text):
+                gap = True  # a competing figure stays out of a reply that gives one figure
                 continue
             parts.insert(0, c.text + ("，" + self.replies.gap if gap else "，"))
             gap = False
@@ -160,20 +171,49 @@ class ExtractiveComposer:
             used += len(c.text)
         return "".join(parts), start, cand.clause.end
 
-    def compose(self, q: ParsedQuestion, hits: Sequence[Hit]) -> Draft:
+    def _fields(self, q: ParsedQuestion, c: Candidate, hit: Hit, words: str, n: int) -> dict[str, str | int]:
+        """What a reply template may say: where the passage comes from ({source}: the committee,
+        else the report's title), when it speaks of ({when}, only when the question named no year
+        and the quoted words do not say it) and the quoted words."""
+        when = ""
+        if c.period is not None and not q.time.named and c.period.label.rstrip("年") not in words:
+            when = (self.replies.when_en if q.english else self.replies.when).format(period=c.period.label)
+        source = display_name(hit.chunk.committee, "", hit.chunk.title)
+        return {"committee": hit.chunk.committee or source, "title": hit.chunk.title, "source": source,
+                "when": when, "span": words, "n": n}
+
+    def candidates(self, q: ParsedQuestion, hits: Sequence[Hit]) -> tuple[list[Candidate], list[Hit], str]:
+        """The scored candidates (by the fitted model when one is loaded), the hits they index
+        and, when there can be none, why ("unknown_committee", "not_found")."""
         if q.unknown_places and not q.committees:
-            return self.refuse(q, "unknown_committee")
+            return [], [], "unknown_committee"
         if q.committees:
             hits = [h for h in hits if h.chunk.committee in q.committees]
         if not hits:
-            return self.refuse(q, "not_found")
+            return [], [], "not_found"
         n_focus = len(terms_of(q.focus_text))
         if q.unmatched and len(q.unmatched) / (len(q.unmatched) + n_focus) >= self.cfg.max_unmatched_share:
-            return self.refuse(q, "not_found")  # the question asks about words the reports never use
-        floor = self.cfg.min_score if q.qtype == "numeric" else self.cfg.min_score_text
-        cands = score_candidates(q, hits, self.cfg, self.idf)
+            return [], [], "not_found"  # the question asks about words the reports never use
+        cands = score_candidates(q, hits, self.cfg, self.idf, self.report_year)
         if q.english:
             cands = self._check_english(q, hits, cands)
+        if self.model is not None:
+            model = self.model
+            cands = [replace(c, score=model.prob(c.signals)) for c in cands]
+        return cands, list(hits), ""
+
+    def floor(self, q: ParsedQuestion) -> float:
+        """The score below which a candidate is not an answer: the calibrated threshold of the
+        fitted model, else the hand-set floors."""
+        if self.model is not None:
+            return self.model.threshold
+        return self.cfg.min_score if q.qtype == "numeric" else self.cfg.min_score_text
+
+    def compose(self, q: ParsedQuestion, hits: Sequence[Hit]) -> Draft:
+        cands, hits, why = self.candidates(q, hits)
+        if why:
+            return self.refuse(q, why)
+        floor = self.floor(q)
         cands = [c for c in cands if c.score >= floor]
         if not cands:
             return self.refuse(q, "not_found")
@@ -181,23 +221,48 @@ class ExtractiveComposer:
         budget = self.cfg.context_budget if len(picks) == 1 else MULTI_CONTEXT_BUDGET
         sources: list[Source] = []
         parts: list[str] = []
-        last_committee = None
+        last_source = None
         for c in sorted(picks, key=lambda c: (q.committees.index(hits[c.hit_rank].chunk.committee)
                                                if hits[c.hit_rank].chunk.committee in q.committees else 0)):
             hit = hits[c.hit_rank]
             words, qs, qe = self._span(c, budget)
             sources.append(Source(hit, qs, qe))
             n = len(sources)
+            fields = self._fields(q, c, hit, words, n)
             if len(picks) == 1:
                 tmpl = self.replies.answer_en if q.english else self.replies.answer
-                return Draft(True, tmpl.format(committee=hit.chunk.committee, title=hit.chunk.title, span=words, n=n),
-                             tuple(sources), reason=f"score={c.score:.3f}")
-            same = hit.chunk.committee == last_committee
+                return Draft(True, tmpl.format(**fields), tuple(sources), reason=f"score={c.score:.3f}")
+            same = fields["source"] == last_source
             tmpl = self.replies.part_continued if same else self.replies.answer_part
-            parts.append(tmpl.format(committee=hit.chunk.committee, title=hit.chunk.title, span=words, n=n))
-            last_committee = hit.chunk.committee
+            parts.append(tmpl.format(**fields))
+            last_source = fields["source"]
         text = self.replies.parts_joiner.join(parts) + self.replies.parts_end
         return Draft(True, re.sub(r"\s+", " ", text), tuple(sources), reason=f"{len(picks)} parts")
+
+    def join(self, pieces: Sequence[str], drafts: Sequence[Draft]) -> Draft:
+        """One reply for the parts of a compound question: each answered part with its citations
+        renumbered in order, each part the reports do not answer said so; a refusal when none is
+        answered."""
+        if not any(d.answerable for d in drafts):
+            return drafts[0]
+        parts: list[str] = []
+        sources: list[Source] = []
+        for piece, d in zip(pieces, drafts):
+            if not d.answerable:
+                parts.append(self.replies.part_not_found.format(part=piece.rstrip("？?。；; ")))
+                continue
+            offset = len(sources)
+            text = _renumber(d.text, offset)
+            parts.append(text.rstrip("。"))
+            sources.extend(d.sources)
+        text = self.replies.parts_joiner.join(parts) + self.replies.parts_end
+        return Draft(True, text, tuple(sources), reason=f"{len(pieces)} questions")
+
+    def small_talk(self, kind: str, english: bool = False) -> Draft:
+        """A short reply to a greeting, thanks or goodbye, with a hint of what can be asked."""
+        known = "、".join(self.known_committees) or ("the reports" if english else "已收录的报告")
+        tmpl = getattr(self.replies, f"{kind}_en" if english else kind)
+        return Draft(False, tmpl.format(known=known), reason=kind)
 
     def refuse(self, q: ParsedQuestion, why: str) -> Draft:
         known = self.known_committees

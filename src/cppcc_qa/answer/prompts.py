@@ -12,7 +12,7 @@ from cppcc_qa.errors import CppccError
 __all__ = ["Replies", "load_replies"]
 
 _REQUIRED = {
-    "answer": {"committee", "span", "n"},
+    "answer": {"span", "n"},
     "answer_en": {"span", "n"},
     "answer_part": {"span", "n"},
     "part_continued": {"span", "n"},
@@ -23,6 +23,10 @@ _REQUIRED = {
     "refuse_unknown_committee": {"place"},
     "refuse_unknown_committee_en": {"place"},
     "gap": set(),
+    "when": {"period"},
+    "part_not_found": {"part"},
+    "greeting": set(), "greeting_en": set(), "thanks": set(), "thanks_en": set(), "bye": set(), "bye_en": set(),
+    "when_en": {"period"},
 }
 
 
@@ -39,6 +43,15 @@ class Replies:
     refuse_unknown_committee: str
     refuse_unknown_committee_en: str
     gap: str
+    when: str
+    part_not_found: str
+    greeting: str
+    greeting_en: str
+    thanks: str
+    thanks_en: str
+    bye: str
+    bye_en: str
+    when_en: str
 
 
 def load_replies(folder: Path) -> Replies:

@@ -13,10 +13,11 @@ from cppcc_qa.answer.bodies import CommitteeDirectory
 from cppcc_qa.records import Turn
 from cppcc_qa.search.crosslingual import Translation
 from cppcc_qa.text.normalize import normalize_question
+from cppcc_qa.text.periods import QuestionTime, question_time, strip_time
 from cppcc_qa.text.places import body_aliases
 from cppcc_qa.text.units import ANY_COUNT, asked_unit
 
-__all__ = ["ParsedQuestion", "parse_question", "resolve_history"]
+__all__ = ["ParsedQuestion", "parse_question", "resolve_history", "split_compound", "small_talk"]
 
 _EN_HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _NUMERIC = re.compile(r"多少|几[个项次件名条篇年人场户期所处家天份座位届支类批]|数量|总数|how many|how much|number of", re.I)
@@ -27,6 +28,8 @@ _ENTITY = re.compile(r"什么|哪个|哪部|哪项|哪里|叫|名称|what|which|
 _MULTI = re.compile(r"各[有是为]?(?:多少|几)|分别|各自|both|respectively|each", re.I)
 _FOLLOWUP_LEAD = re.compile(r"^(?:那么|那|还有|另外|and|what about|how about)\s*", re.I)
 _FOLLOWUP_TAIL = re.compile(r"(?:的|又|是)?(?:呢|吗)?[？?。!！\s]*$")
+# After the words naming a report: "…报告里说", "…报告中提到" say where, not what.
+_REF_TAIL = re.compile(r"\0(?:里面|里|中|上)?(?:说|提到|讲|写|指出|显示)?(?:的|了|，|,)?")
 # A follow-up is short; longer questions stand on their own.
 FOLLOWUP_MAX_CHARS = 14
 
@@ -47,6 +50,7 @@ class ParsedQuestion:
     lexical_text: str = ""  # BM25 query when it differs from retrieval_text (English → corpus terms)
     unmatched: tuple[str, ...] = ()  # English content words with no counterpart in the corpus
     multi: bool = False  # asks for several things at once ("…各多少", "分别", two question words)
+    time: QuestionTime = QuestionTime()  # the period asked about and a report named by its year
 
     @property
     def bm25_text(self) -> str:
@@ -77,7 +81,9 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
     norm = normalize_question(text)
     mentions = directory.mentions(norm)
     english = not re.search(r"[\u4e00-\u9fff]", norm)
-    focus = _strip_committees(norm, mentions.known)
+    when = question_time(norm)
+    focus = strip_time(_strip_committees(_REF_TAIL.sub(" ", norm.replace(when.report_ref, "\0"))
+                                         if when.report_ref else norm, mentions.known))
     lexical = ""
     unmatched: tuple[str, ...] = ()
     unit = asked_unit(norm)
@@ -101,7 +107,52 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
         lexical_text=lexical,
         unmatched=unmatched,
         multi=bool(_MULTI.search(norm)) or len(re.findall(r"多少|几[个项次件名条篇]", norm)) >= 2,
+        time=when,
     )
+
+
+# What makes a piece of text a question of its own (for splitting "…多少个？总投资多少？").
+_ASKS = re.compile(r"多少|几[个项次件名条篇年人场户期所处家天份座位届支类批万亿十百千]|哪|什么|谁|何时|啥|"
+                   r"how many|how much|what|which|who|when", re.I)
+#: A piece shorter than this is no question of its own ("是多少", "又如何"), it stays attached.
+MIN_PIECE_CHARS = 3
+
+
+def split_compound(text: str) -> list[str]:
+    """The questions a compound question holds: "签了多少个项目，总投资有多少？" → two, each
+    ending where the next begins. A single question, or one whose parts share one question word
+    ("从多少降到了多少"), comes back whole."""
+    pieces = [p.strip() for p in re.split(r"(?<=[？?；;])", text) if p.strip()]
+    out: list[str] = []
+    for piece in pieces:
+        head, sep, tail = piece.rpartition("，") if "，" in piece else piece.rpartition(",")
+        if sep and _ASKS.search(head) and _ASKS.search(tail) and len(tail.strip("？?。 ")) >= MIN_PIECE_CHARS \
+                and not re.search(r"分别|各[自是有为]?", piece):
+            out += [head.strip(), tail.strip()]
+        else:
+            out.append(piece)
+    asked = [p for p in out if _ASKS.search(p) and len(p.strip("？?。 ")) >= MIN_PIECE_CHARS]
+    return asked if len(asked) >= 2 else [text]
+
+
+_SMALL_TALK: dict[str, tuple[str, ...]] = {
+    "greeting": ("你好", "您好", "嗨", "哈喽", "哈啰", "在吗", "在不在", "早上好", "上午好", "下午好", "晚上好",
+                 "大家好", "hello", "hi", "hey", "good morning", "good afternoon", "good evening"),
+    "thanks": ("谢谢", "多谢", "感谢", "谢了", "辛苦了", "好的谢谢", "thanks", "thank you", "thx"),
+    "bye": ("再见", "拜拜", "bye", "goodbye"),
+}
+_TALK_FILLER = re.compile(r"[\s,，.。!！?？~～、]+|啊|呀|哦|喔|哈|呢|啦|了|吧|您|你|们|机器人|小助手|助手|there|very much|a lot")
+
+
+def small_talk(text: str) -> str:
+    """"greeting", "thanks" or "bye" when the text is only that ("你好！", "谢谢啦", "Thank you!");
+    "" for anything that asks something."""
+    norm = normalize_question(text).lower()
+    for kind, phrases in _SMALL_TALK.items():
+        for phrase in phrases:
+            if phrase in norm and not _TALK_FILLER.sub("", norm.replace(phrase, "", 1)):
+                return kind
+    return ""
 
 
 def _is_followup(norm: str) -> bool:
@@ -129,12 +180,18 @@ def _resolve_one(
     fragment = _FOLLOWUP_TAIL.sub("", _FOLLOWUP_LEAD.sub("", cur.normalized)).strip()
     new_focus = _strip_committees(fragment, cur.committees)
     committees = cur.committees or prev.committees
+    when = cur.time if cur.time.named or cur.time.report_year else prev.time
+    new_focus = strip_time(new_focus)
+    if (cur.time.named or cur.time.report_year) and not new_focus:
+        # "那2021年呢？": the same question about another year
+        return replace(prev, original=question, normalized=cur.normalized, time=when, followup=True,
+                       retrieval_text=f"{strip_time(prev.retrieval_text)} {cur.normalized}".strip())
     if cur.committees and not new_focus:
         # "那平凉呢？": the same question about another committee
         retrieval = _strip_committees(prev.retrieval_text, prev.committees)
         retrieval = f"{' '.join(committees)} {retrieval}".strip()
         return replace(prev, original=question, normalized=cur.normalized, retrieval_text=retrieval,
-                       committees=committees, unknown_places=cur.unknown_places, followup=True)
+                       committees=committees, unknown_places=cur.unknown_places, followup=True, time=when)
     if cur.unknown_places:
         return replace(cur, followup=True)
     # "调解成功的呢？": a new focus inside the earlier question's topic and committee
@@ -150,4 +207,5 @@ def _resolve_one(
         unit=cur.unit or prev.unit,
         committees=committees,
         followup=True,
+        time=when,
     )

@@ -18,16 +18,19 @@ from dataclasses import dataclass
 from cppcc_qa.answer.question import ParsedQuestion
 from cppcc_qa.records import Hit
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities
+from cppcc_qa.text.periods import Period, is_year, resolve, section_period
 from cppcc_qa.text.spans import Span, split_clauses, split_sentences
 from cppcc_qa.text.tokenize import QUESTION_WORDS, STOPWORDS, tokenize
 from cppcc_qa.text.units import compatible, is_unit_word
 
-__all__ = ["ScoringConfig", "Candidate", "score_candidates", "counts_in", "measure_terms", "measure_precision", "terms_of"]
+__all__ = ["ScoringConfig", "Candidate", "SIGNALS", "score_candidates", "counts_in", "measure_terms", "measure_precision", "terms_of"]
 
-_YEAR_MIN = 1900  # "2024年" with no count after it is a date, not a quantity
 _DATE_RE = re.compile(r"\d{4}年(?:\d{1,2}月)?|[一二三四五六七八九十]+月")
 _NAME_RE = re.compile(r"[“《「][^”》」]{2,40}[”》」]")
-_YEAR_IN_QUESTION = re.compile(r"(?:19|20)\d{2}(?=年)")
+#: A sentence whose period is unknown, for a question that names one, loses this much.
+TIME_UNKNOWN_PENALTY = 0.08
+#: A question naming no year prefers later reports: each year older than the latest costs this.
+RECENCY_STEP = 0.02
 MEASURE_WINDOW = 12  # characters next to a figure that name what it counts
 PROXIMITY_DECAY = 0.7  # weight of each further word of a counted phrase, nearest the figure first
 NEAR_MISS_CREDIT = 0.5  # a word sharing its first character with a passage word: partly the same verb
@@ -66,6 +69,26 @@ class Candidate:
     clause: Span
     sentence: Span
     quantity: QuantityMatch | None
+    period: Period | None = None  # what the sentence speaks of (periods.resolve / its section)
+    signals: tuple[float, ...] = ()  # the evidence for it, named by SIGNALS (the fitted model's input)
+
+
+#: What is measured of every candidate; answer/model.py weighs them with weights fitted on the
+#: question bank (evaluation/fit.py).
+SIGNALS: tuple[str, ...] = (
+    "clause_recall", "sentence_recall", "measure_precision", "numeric", "shape", "named",
+    "passage_rank", "dense_rank", "bm25_rank", "time_match", "time_unknown", "years_behind",
+    "unit_exact", "english", "followup", "hand_score", "dense_cosine", "other_figures", "qtype_fit",
+)
+
+
+def _signals(q: ParsedQuestion, hit: Hit, rank: int, cl_rec: float, sent_rec: float, prec: float, shape: float,
+             named: bool, time_state: tuple[float, float, float], unit_exact: float, hand: float,
+             others: float, fit: float) -> tuple[float, ...]:
+    inv = lambda r: 1.0 / r if r else 0.0  # noqa: E731
+    return (cl_rec, sent_rec, prec, float(q.qtype == "numeric"), shape, float(named), 1.0 / (rank + 1),
+            inv(hit.dense_rank), inv(hit.bm25_rank), *time_state, unit_exact, float(q.english),
+            float(q.followup), hand, hit.dense_score or 0.0, others, fit)
 
 
 def _near_miss(term: str, text: str) -> bool:
@@ -99,7 +122,7 @@ def terms_of(text: str) -> list[str]:
 
 def counts_in(clause_text: str) -> list[QuantityMatch]:
     """Counted quantities in a clause (a year such as "2024年" is a date, not a count)."""
-    return [m for m in find_quantities(clause_text) if not (m.quantity.unit == "年" and m.quantity.value >= _YEAR_MIN)]
+    return [m for m in find_quantities(clause_text) if not (m.quantity.unit == "年" and is_year(m.quantity.value))]
 
 
 def _names_attached(clause: str, focus: Sequence[str]) -> bool:
@@ -129,6 +152,20 @@ def _shape_bonus(qtype: str, clause: str, target: str, named: bool) -> float:
     return bonus
 
 
+def _type_fit(qtype: str, clause: str) -> float:
+    """Whether a clause has what the question type wants at all: a list mark, a quoted name, a
+    date, a title of office (1), or not (0); open questions take anything (0.5)."""
+    if qtype == "list":
+        return float("、" in clause or "和" in clause)
+    if qtype == "date":
+        return float(bool(_DATE_RE.search(clause)))
+    if qtype == "who":
+        return float(bool(_TITLE_RE.search(clause)))
+    if qtype == "entity":
+        return float(bool(_NAME_RE.search(clause)))
+    return 0.5
+
+
 def measure_terms(clause: str, qm: QuantityMatch, counts: list[QuantityMatch]) -> list[str]:
     """The words of the phrase a figure counts, nearest the figure first. In "3项工作机制" /
     "124名政协委员参与…" the noun follows the classifier; in "调结案件35件" it precedes the number.
@@ -156,26 +193,53 @@ def measure_precision(terms: Sequence[str], question: str, idf: Callable[[str], 
     return got / total
 
 
-def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig, idf: Callable[[str], float]) -> list[Candidate]:
-    """Every clause of the top passages that could answer `q`, with its score."""
+def _no_year(doc_id: str) -> int | None:
+    return None
+
+
+def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig, idf: Callable[[str], float],
+                     report_year: Callable[[str], int | None] = _no_year) -> list[Candidate]:
+    """Every clause of the top passages that could answer `q`, with its score. `report_year`
+    gives a document's year, against which relative periods ("过去一年") are resolved."""
     focus = terms_of(q.focus_text)
-    years = _YEAR_IN_QUESTION.findall(q.normalized)
+    years_known = [y for y in (report_year(h.chunk.doc_id) for h in hits[: cfg.passages]) if y]
+    latest = max(years_known, default=None)
     context = q.context_text + " " + q.normalized
     tm = _TARGET_RE.search(q.focus_text)
     target = tm.group(1) if tm else ""
     cands: list[Candidate] = []
     for rank, hit in enumerate(hits[: cfg.passages]):
         text = hit.chunk.text
+        ry = report_year(hit.chunk.doc_id)
+        if q.time.report_year and ry != q.time.report_year:
+            continue  # "2019年政府工作报告…": only that year's report
+        asked = q.time.period_years(ry)
+        heading = section_period(hit.chunk.section, ry)
         sentences = split_sentences(text)
+        carried: Period | None = None  # a paragraph's opening time frame holds for what follows it
         for sent in sentences:
-            if years and not all(y in sent.text for y in years):
-                continue  # "2023年…多少" is not answered by a sentence about 今年以来 or 2024年
+            own = resolve(sent.text, ry)
+            carried = own or carried
+            period = carried or heading
+            time_adj = 0.0
+            behind = float(latest - ry) if latest is not None and ry is not None else 0.0
+            time_state = (0.0, 0.0, 0.0 if asked else behind)
+            if asked:
+                if period is None:
+                    time_adj = -TIME_UNKNOWN_PENALTY
+                    time_state = (0.0, 1.0, 0.0)
+                elif not period.fits(asked):
+                    continue  # "2018年…多少" is not answered by a sentence about another year
+                else:
+                    time_state = (1.0, 0.0, 0.0)
+            else:
+                time_adj = -RECENCY_STEP * behind
             sent_rec = _weighted_cover(focus, sent.text + hit.chunk.section, idf)
             for cl in split_clauses(sent.text):
                 clause = Span(sent.start + cl.start, sent.start + cl.end, cl.text)
                 cl_rec = _weighted_cover(focus, clause.text, idf)
                 base = 0.55 * cl_rec + 0.45 * sent_rec
-                prior = 0.04 / (rank + 1)
+                prior = 0.04 / (rank + 1) + time_adj
                 if q.qtype == "numeric":
                     counts = counts_in(clause.text)
                     for qm in counts:
@@ -186,12 +250,20 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
                                  else cfg.min_measure_precision_multi if q.multi else cfg.min_measure_precision)
                         if prec < floor or sent_rec < cfg.min_focus_recall:
                             continue
-                        cands.append(Candidate(0.6 * base + 0.4 * prec + prior, rank, clause, sent, qm))
+                        hand = 0.6 * base + 0.4 * prec + prior
+                        exact = float(not q.unit or q.unit == qm.quantity.unit)
+                        sig = _signals(q, hit, rank, cl_rec, sent_rec, prec, 0.0, False, time_state, exact, hand,
+                                       float(len(counts) - 1), 1.0)
+                        cands.append(Candidate(hand, rank, clause, sent, qm, period, sig))
                     continue
                 named = q.qtype in ("entity", "open") and _names_attached(clause.text, focus)
                 if sent_rec < (cfg.min_focus_recall if not named else cfg.min_focus_recall_named):
                     continue
                 bonus = _shape_bonus(q.qtype, clause.text, target, named)
-                cands.append(Candidate(base + bonus + prior, rank, clause, sent, None))
+                hand = base + bonus + prior
+                fit = _type_fit(q.qtype, clause.text)
+                sig = _signals(q, hit, rank, cl_rec, sent_rec, 0.0, bonus, named, time_state, 0.0, hand,
+                               float(len(counts_in(clause.text))), fit)
+                cands.append(Candidate(hand, rank, clause, sent, None, period, sig))
     return cands
 

@@ -49,6 +49,10 @@ def _print_update(update) -> None:
 @app.command()
 def add(
     paths: Annotated[list[Path], typer.Argument(help="report files (.md .txt .pdf .docx .html) or folders of them")],
+    body: Annotated[Optional[str], typer.Option(help="issuing body, e.g. 国务院 or 云岭县政协 (default: inferred)")] = None,
+    title: Annotated[Optional[str], typer.Option(help="the report's title (default: inferred)")] = None,
+    date: Annotated[Optional[str], typer.Option(help="date given: 2024, 2024-03 or 2024-03-05 (default: inferred)")] = None,
+    kind: Annotated[Optional[str], typer.Option(help="kind, e.g. 政府工作报告 (default: inferred)")] = None,
     embedder: EmbedderOpt = None,
     index_dir: IndexOpt = None,
 ) -> None:
@@ -58,7 +62,8 @@ def add(
     files = [(f.name, f.read_bytes()) for f in collect_files(paths)]
     if not files:
         fail(f"no reports found in {', '.join(map(str, paths))}")
-    _print_update(service_for(settings_for(embedder, index_dir), warm=False).add_files(files))
+    meta = {"body": body, "title": title, "date": date, "kind": kind}
+    _print_update(service_for(settings_for(embedder, index_dir), warm=False).add_files(files, metadata=meta))
 
 
 @app.command()
@@ -77,12 +82,12 @@ def documents(
     embedder: EmbedderOpt = None,
     index_dir: IndexOpt = None,
 ) -> None:
-    """List the indexed reports: doc id, committee, characters, source file, title."""
+    """List the indexed reports: doc id, body, date, characters, source file, title."""
     svc = service_for(settings_for(embedder, index_dir), warm=False)
     svc.load()
     for d in svc.documents():  # plain print: tab-separated lines stay cut-able
         print(json.dumps(d.to_dict(), ensure_ascii=False) if as_json else
-              f"{d.doc_id}\t{d.committee or '—'}\t{len(d.text)}\t{d.source}\t{d.title}")
+              f"{d.doc_id}\t{d.body or d.committee or '—'}\t{d.date or '—'}\t{len(d.text)}\t{d.source}\t{d.title}")
     err.print(f"index {svc.index_version}")
 
 

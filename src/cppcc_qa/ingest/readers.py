@@ -22,6 +22,7 @@ from cppcc_qa.errors import IngestError
 from cppcc_qa.ingest.cjk import MAX_HEADING_CHARS, Block
 from cppcc_qa.ingest.docfile import parse_document
 from cppcc_qa.ingest.formats import Sniffed, clean_text, docx_blocks, html_blocks, pdf_text, sniff, text_blocks
+from cppcc_qa.ingest.metadata import infer_metadata
 from cppcc_qa.ingest.page import CAPTIONS_HEADING
 from cppcc_qa.records import Document
 from cppcc_qa.text.places import LEVEL_PATTERN
@@ -65,6 +66,7 @@ _SHORT = re.compile(rf"([\u4e00-\u9fff]{{1,10}}?)({_LEVEL})政协")
 # "外省" -> "", "市县" -> ""), so running text before a name does not stick to it.
 _NOT_IN_NAME = set("的了在和与及同对由向从为将把被是有年月日届次个位名全各本外该我其这那等省市县区州盟旗来社")
 MIN_NAME_CHARS = 2
+_META_KEYS = ("body", "kind", "title", "date", "period")
 
 
 def _place_name(run: str) -> str:
@@ -122,7 +124,7 @@ def _title_from(body: str, stem: str) -> str:
         if m and m.group(1) != CAPTIONS_HEADING:
             return m.group(1)
     for line in lines:
-        if len(line) <= MAX_TITLE_CHARS and not _MD_HEADING.match(line):
+        if len(line) <= MAX_TITLE_CHARS and not _MD_HEADING.match(line) and not line.endswith(("：", ":")):
             return line
     return stem
 
@@ -162,9 +164,10 @@ def _read_bytes(path: Path) -> bytes:
         raise IngestError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
-def read_document(path: Path, data: bytes | None = None) -> Document:
+def read_document(path: Path, data: bytes | None = None, overrides: dict[str, str | None] | None = None) -> Document:
     """Read one report. `data` is the file's content when it came from an upload (the path then
-    only gives the name); otherwise the file is read from disk.
+    only gives the name); otherwise the file is read from disk. `overrides` (body, title, date,
+    kind, period, committee) win over the front matter and over what is inferred (metadata.py).
 
     Raises IngestError for an empty file, an unsupported type, a name that contradicts the
     content, undecodable text or a damaged PDF/DOCX.
@@ -189,12 +192,22 @@ def read_document(path: Path, data: bytes | None = None) -> Document:
         body = render_blocks(docx_blocks(data, path.name))
     if not body.strip():
         raise IngestError(f"{path.name}: the file is empty (no text in it)")
+    given = {**meta, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    committee = given.get("committee") or detect_committee(body)
+    fallback = _title_from(body, path.stem)
+    info = infer_metadata(body, path.stem, committee, {k: given[k] for k in _META_KEYS if k in given}, path.name,
+                          fallback_title=fallback)
+    title = given.get("title") or (fallback if kind == "markdown" else info.title)
     return Document(
-        doc_id=meta.get("doc_id") or make_doc_id(path.stem, body),
-        title=meta.get("title") or _title_from(body, path.stem),
-        committee=meta.get("committee") or detect_committee(body),
-        region=meta.get("region", ""),
-        source=meta.get("source") or path.name,
+        doc_id=given.get("doc_id") or make_doc_id(path.stem, body),
+        title=title,
+        committee=committee,
+        region=given.get("region", ""),
+        source=given.get("source") or path.name,
         text=body,
-        headline=meta.get("headline", ""),
+        headline=given.get("headline", ""),
+        body=info.body,
+        kind=info.kind,
+        date=info.date,
+        period=info.period,
     )

@@ -84,11 +84,12 @@ def check_archive(data: bytes, name: str) -> None:
                               f"{MAX_COMPRESSION_RATIO}x): refused as a possible ZIP bomb")
 
 
-def read_report(name: str | None, data: bytes, max_bytes: int | None = None) -> Document:
+def read_report(name: str | None, data: bytes, max_bytes: int | None = None,
+                metadata: dict[str, str | None] | None = None) -> Document:
     """Check and read one report given as a name and its bytes (an upload, or a file staff
     named on the command line). Raises UploadTooLargeError (size), UnsupportedFileTypeError
     (a type reports do not come in) or IngestError (a bad name, a name that contradicts the
-    content, a damaged or empty file)."""
+    content, a damaged or empty file, bad `metadata`: an empty body, a date that is none)."""
     name = check_name(name)
     if max_bytes is not None and len(data) > max_bytes:
         raise UploadTooLargeError(f"{name} is {_mib(len(data))}; at most {_mib(max_bytes)} is allowed")
@@ -100,4 +101,4 @@ def read_report(name: str | None, data: bytes, max_bytes: int | None = None) -> 
     found = sniff(data) if data else None
     if found is not None and found.kind == "other":
         raise UnsupportedFileTypeError(f"{name}: the content is {found.label}; allowed: {_ALLOWED}")
-    return read_document(Path(name), data)
+    return read_document(Path(name), data, metadata)

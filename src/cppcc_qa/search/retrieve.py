@@ -6,7 +6,7 @@ set: README). A question that names a committee keeps that committee's passages 
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,14 +41,17 @@ def hybrid_search(
     top_k: int,
     cfg: FusionConfig,
     committees: Sequence[str] = (),
+    documents: Collection[str] = (),
 ) -> list[Hit]:
-    """Top-k hits; with `committees`, passages of those committees rank before all others."""
+    """Top-k hits; with `committees`, passages of those committees rank before all others, and
+    with `documents` (ids of the reports a question's year points to), passages of those."""
     n = len(index.chunks)
     if n == 0:
         return []
-    depth = min(n, cfg.candidates if not committees else cfg.candidates * 3)
-    _, dense_ids = index.vectors.search(query_vector.reshape(1, -1), depth)
+    depth = min(n, cfg.candidates if not (committees or documents) else cfg.candidates * 3)
+    dense_scores, dense_ids = index.vectors.search(query_vector.reshape(1, -1), depth)
     dense = [int(i) for i in dense_ids[0] if i >= 0]
+    cosine = {int(i): float(d) for i, d in zip(dense_ids[0], dense_scores[0]) if i >= 0}
     _, bm_ids = index.bm25.top(query_tokens, depth)
     bm = [int(i) for i in bm_ids]
     fused = rrf_fuse([(dense, cfg.dense_weight), (bm, cfg.bm25_weight)], cfg.rrf_k)
@@ -56,9 +59,12 @@ def hybrid_search(
     bm_rank = {i: r for r, i in enumerate(bm, 1)}
     wanted = set(committees)
 
-    def key(i: int) -> tuple[int, float]:
-        preferred = 0 if not wanted or index.chunks[i].committee in wanted else 1
-        return preferred, -fused[i]
+    docs = set(documents)
+
+    def key(i: int) -> tuple[int, int, float]:
+        c = index.chunks[i]
+        preferred = 0 if not wanted or c.committee in wanted else 1
+        return preferred, 0 if not docs or c.doc_id in docs else 1, -fused[i]
 
     order = sorted(fused, key=key)[:top_k]
-    return [Hit(index.chunks[i], fused[i], dense_rank.get(i), bm_rank.get(i)) for i in order]
+    return [Hit(index.chunks[i], fused[i], dense_rank.get(i), bm_rank.get(i), cosine.get(i)) for i in order]

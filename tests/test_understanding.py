@@ -1,0 +1,78 @@
+"""Question understanding and the signals of the scorer, one at a time and in seconds: compound
+questions, small talk, time in questions and sentences, and what a reply says of its source."""
+from __future__ import annotations
+
+import pytest
+
+from cppcc_qa.answer.bodies import CommitteeDirectory
+from cppcc_qa.answer.question import parse_question, resolve_history, small_talk, split_compound
+from cppcc_qa.answer.scoring import SIGNALS, ScoringConfig, score_candidates
+from cppcc_qa.records import Chunk, Hit, Turn
+
+DIRECTORY = CommitteeDirectory(["武威市政协", "平凉市政协"], lambda w: True)
+
+
+def _hit(text: str, doc_id: str, section: str = "", rank: int = 1) -> Hit:
+    chunk = Chunk(f"{doc_id}:p1", doc_id, "政府工作报告", "", section, 1, 0, len(text), text)
+    return Hit(chunk, 1.0 / rank, rank, rank, 0.8)
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("武威市县区政协签了多少个项目，总投资有多少？", 2),
+    ("2019年财政赤字安排了多少？其中中央和地方各是多少？", 2),
+    ("关税总水平从多少降到了多少？", 1),
+    ("武威和平凉分别建了多少个委员工作室？", 1),
+    ("武威市政协委员参与诉前调解调结了多少件案件？", 1),
+])
+def test_compound_questions_are_split(question: str, parts: int) -> None:
+    assert len(split_compound(question)) == parts
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("你好", "greeting"), ("您好！", "greeting"), ("谢谢啦", "thanks"), ("Thank you!", "thanks"),
+    ("再见", "bye"), ("你好，武威建了几个委员工作室？", ""), ("感谢信有多少封？", ""),
+])
+def test_small_talk_is_told_from_questions(text: str, kind: str) -> None:
+    assert small_talk(text) == kind
+
+
+def test_a_named_report_year_and_period_reach_the_parsed_question() -> None:
+    q = parse_question("2019年政府工作报告里说，过去一年农村贫困人口减少了多少？", DIRECTORY)
+    assert q.time.report_year == 2019 and q.time.period_years(2019) == (2018,)
+    assert "报告" not in q.focus_text and "过去一年" not in q.focus_text and "贫困人口" in q.focus_text
+
+
+def test_a_follow_up_naming_another_year_keeps_the_question() -> None:
+    q = resolve_history("那2021年呢？", [Turn("2020年城镇新增就业多少人？")], DIRECTORY)
+    assert q.followup and q.time.years == (2021,) and "就业" in q.focus_text
+
+
+YEARS = {"gwr2019": 2019, "gwr2021": 2021}.get
+
+
+def _best(question: str, hits: list[Hit]) -> str:
+    q = parse_question(question, DIRECTORY)
+    cands = score_candidates(q, hits, ScoringConfig(), lambda t: 1.0, YEARS)
+    assert all(len(c.signals) == len(SIGNALS) for c in cands)
+    return max(cands, key=lambda c: c.score).clause.text if cands else ""
+
+
+def test_the_year_asked_picks_the_report_that_speaks_of_it() -> None:
+    hits = [_hit("城镇新增就业1186万人，年末全国城镇调查失业率降到5.2%。", "gwr2021", "一、2020年工作回顾"),
+            _hit("城镇新增就业1361万人、调查失业率稳定在5%左右的较低水平。", "gwr2019", "一、2018年工作回顾", 2)]
+    assert "1361万" in _best("2018年全国城镇新增就业多少人？", hits)
+    assert "1186万" in _best("2020年全国城镇新增就业多少人？", hits)
+    assert _best("2016年全国城镇新增就业多少人？", hits) == ""
+    assert "1186万" in _best("全国城镇新增就业多少人？", hits)  # no year named: the latest report
+
+
+def test_relative_time_is_resolved_against_the_report_date() -> None:
+    hits = [_hit("过去一年，农村贫困人口减少1386万。", "gwr2019")]
+    assert "1386万" in _best("2018年农村贫困人口减少了多少？", hits)
+    assert _best("2019年农村贫困人口减少了多少？", hits) == ""
+
+
+def test_a_five_year_figure_does_not_answer_one_year() -> None:
+    hits = [_hit("过去五年，我国经济社会发展取得新的历史性成就。国内生产总值从不到70万亿元增加到超过100万亿元。",
+                 "gwr2021", "二、“十三五”时期发展成就和“十四五”时期主要目标任务")]
+    assert _best("2020年国内生产总值增加到多少？", hits) == ""
