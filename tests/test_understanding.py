@@ -76,3 +76,20 @@ def test_a_five_year_figure_does_not_answer_one_year() -> None:
     hits = [_hit("过去五年，我国经济社会发展取得新的历史性成就。国内生产总值从不到70万亿元增加到超过100万亿元。",
                  "gwr2021", "二、“十三五”时期发展成就和“十四五”时期主要目标任务")]
     assert _best("2020年国内生产总值增加到多少？", hits) == ""
+
+
+def test_a_follow_up_does_not_repeat_the_figure_just_given() -> None:
+    history = [Turn("平凉各民主党派、人民团体和无党派人士提交了多少件提案？", "平凉市政协：提交提案85件[1]。")]
+    q = resolve_history("会议发言和社情民意信息呢？", history, DIRECTORY)
+    assert q.followup and "85件" in q.avoid
+    hits = [_hit("积极搭建合作平台，提交提案85件、会议发言及社情民意信息75篇。", "pl")]
+    cands = score_candidates(q, hits, ScoringConfig(), lambda t: 1.0)
+    assert cands and all(c.quantity is None or c.quantity.quantity.surface != "85件" for c in cands)
+
+
+def test_english_questions_know_their_time_too() -> None:
+    from cppcc_qa.text.periods import question_time
+
+    t = question_time("According to the 2019 government work report, how much foreign investment was used in 2018?")
+    assert (t.report_year, t.years) == (2019, (2018,))
+    assert question_time("How many jobs were created last year?").relative == -1

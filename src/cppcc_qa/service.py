@@ -16,16 +16,23 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from cppcc_qa.answer.bodies import CommitteeDirectory
 from cppcc_qa.answer.compose import ComposerConfig, Draft, ExtractiveComposer, Similarity
-from cppcc_qa.answer.model import ScorerModel, load_model
+from cppcc_qa.answer.model import PACKAGED_MODEL_PATH, ScorerModel, load_model
 from cppcc_qa.answer.prompts import load_replies
-from cppcc_qa.answer.question import ParsedQuestion, Translator, resolve_history, small_talk, split_compound
+from cppcc_qa.answer.question import (
+    ParsedQuestion,
+    Translator,
+    inherit_context,
+    resolve_history,
+    small_talk,
+    split_compound,
+)
 from cppcc_qa.errors import (
     IndexCorruptError,
     IndexMismatchError,
@@ -45,16 +52,18 @@ from cppcc_qa.ingest.uploads import read_report
 from cppcc_qa.records import Answer, Chunk, Citation, Document, Figure, Hit, Turn
 from cppcc_qa.search.crosslingual import translate
 from cppcc_qa.search.retrieve import FusionConfig, hybrid_search
+from cppcc_qa.search.wordsim import WordVectors
 from cppcc_qa.settings import Settings
 from cppcc_qa.text.normalize import validate_question
-from cppcc_qa.text.periods import parse_period
+from cppcc_qa.text.periods import parse_period, resolve, section_period
 from cppcc_qa.text.tokenize import tokenize
 
 __all__ = ["QAService", "build_service", "PassageView"]
 
 logger = logging.getLogger(__name__)
 
-RELOAD_CHECK_SECONDS = 1.0  # how often a request may look whether a newer index version is current
+RELOAD_CHECK_SECONDS = 1.0
+PERIOD_LEAD_CHARS = 12  # a passage's opening words that may name its period ("过去一年，…")  # how often a request may look whether a newer index version is current
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ class QAService:
         self.settings = settings
         self.chunking = ChunkingConfig(settings.chunk_max_chars, settings.chunk_overlap_sentences)
         self.fusion = FusionConfig(settings.candidates, settings.rrf_k, settings.dense_weight, settings.bm25_weight)
-        self.composer_cfg = ComposerConfig()
+        self.composer_cfg = ComposerConfig(soft_min=settings.soft_min, soft_credit=settings.soft_credit)
         self._embedder: Embedder | None = None
         self._scorer: ScorerModel | None = None
         self._lexicon_embedder: Embedder | None = None
@@ -92,8 +101,8 @@ class QAService:
     @property
     def scorer(self) -> ScorerModel | None:
         """The fitted answer scorer named by the settings (None when switched off or not yet fitted)."""
-        if self._scorer is None and self.settings.scorer_path:
-            self._scorer = load_model(Path(self.settings.scorer_path))
+        if self._scorer is None and self.settings.scorer_path != "":
+            self._scorer = load_model(Path(self.settings.scorer_path or PACKAGED_MODEL_PATH))
         return self._scorer
 
     @property
@@ -122,6 +131,19 @@ class QAService:
 
         return similarity
 
+    def _word_vectors(self, index: IndexData) -> WordVectors | None:
+        """Word vectors of the index's lexicon, with the lexicon model for other words (None
+        when the index has no lexicon or the model is switched off)."""
+        if index.lexicon is None or not self.settings.lexicon_embedder or not self.settings.soft_match:
+            return None
+        return WordVectors(index.lexicon, lambda words: self._lexicon_model().embed_queries(words))
+
+    def _lexicon_model(self) -> Embedder:
+        emb = self.lexicon_embedder
+        if emb is None:
+            raise ModelUnavailableError("the lexicon embedder is switched off (settings.lexicon_embedder is empty)")
+        return emb
+
     def _translator(self, st: _State) -> Translator | None:
         lex, emb = st.index.lexicon, self.lexicon_embedder
         if lex is None or emb is None:
@@ -147,7 +169,8 @@ class QAService:
         years = {d.doc_id: d.year for d in index.documents}
         composer = ExtractiveComposer(load_replies(self.settings.prompts_dir), index.idf, self.composer_cfg,
                                       directory.committees, crosslingual=self._crosslingual_similarity(),
-                                      report_year=years.get, model=self.scorer)
+                                      report_year=years.get, model=self.scorer, words=self._word_vectors(index),
+                                      known=in_corpus if self.settings.absent_terms_gate else None)
         state = _State(index, directory, composer, {c.chunk_id: i for i, c in enumerate(index.chunks)})
         with self._lock:
             self._state = state
@@ -260,7 +283,24 @@ class QAService:
         st = st or self.state()
         vec = self.query_vector(parsed.retrieval_text) if qvec is None else qvec
         return hybrid_search(st.index, vec, tokenize(parsed.bm25_text), top_k or self.settings.top_k,
-                             self.fusion, parsed.committees, self._documents_for(parsed, st))
+                             self.fusion, parsed.committees, self._documents_for(parsed, st),
+                             self._off_period(parsed, st))
+
+    @staticmethod
+    def _off_period(parsed: ParsedQuestion, st: _State) -> Callable[[Chunk], bool] | None:
+        """For a question naming a time: whether a passage's section, or its opening words, speak
+        of another period (resolved against its report's date)."""
+        if not parsed.time.named:
+            return None
+        years = {d.doc_id: d.year for d in st.index.documents}
+
+        def off(chunk: Chunk) -> bool:
+            ry = years.get(chunk.doc_id)
+            asked = parsed.time.period_years(ry)
+            p = resolve(chunk.text[:PERIOD_LEAD_CHARS], ry) or section_period(chunk.section, ry)
+            return bool(asked) and p is not None and not p.fits(asked)
+
+        return off
 
     @staticmethod
     def _documents_for(parsed: ParsedQuestion, st: _State) -> tuple[str, ...]:
@@ -297,7 +337,7 @@ class QAService:
             t1 = time.perf_counter()
             parsed = self.parse(piece, turns, st)
             if first is not None:
-                parsed = _inherit(parsed, first)
+                parsed = inherit_context(parsed, first)
             first = first or parsed
             t2 = time.perf_counter()
             qvec = self.query_vector(parsed.retrieval_text)
@@ -373,21 +413,6 @@ class QAService:
         return {"status": "ok", "index_version": st.index.version, "embedder": m["embedder"], "dim": m["dim"],
                 "documents": len(st.index.documents), "chunks": len(st.index.chunks), "built_at": m["built_at"],
                 "faiss_type": m["faiss_type"]}
-
-
-def _inherit(parsed: ParsedQuestion, first: ParsedQuestion) -> ParsedQuestion:
-    """A later part of a compound question ("…多少个项目，总投资有多少？") speaks of the first
-    part's committee and time unless it names its own."""
-    if parsed.committees or parsed.unknown_places:
-        committees = parsed.committees
-    else:
-        committees = first.committees
-    when = parsed.time if parsed.time.named or parsed.time.report_year else first.time
-    retrieval = parsed.retrieval_text
-    missing = [c for c in committees if c not in retrieval]
-    if missing:
-        retrieval = f"{' '.join(missing)} {retrieval}"
-    return replace(parsed, committees=committees, time=when, retrieval_text=retrieval)
 
 
 def build_service(settings: Settings) -> QAService:

@@ -39,10 +39,15 @@ class Settings(BaseSettings):
     # Chunking: chosen by measurement on the dev set (see README "Chunk size").
     chunk_max_chars: int = 160
     chunk_overlap_sentences: int = 0
-    # A fitted answer scorer (answer/model.py, fitted by `python -m cppcc_qa.evaluation.fit`);
-    # "" keeps the hand-set scoring. Off by default: on the bank it trades too many right answers
-    # for the wrong ones it removes (README, "Fitted scorer").
-    scorer_path: str = ""
+    # The fitted answer scorer (answer/model.py, fitted by `python -m cppcc_qa.evaluation.fit`):
+    # None is the model shipped in the package, a path another file, "" the hand-set floors.
+    scorer_path: str | None = None
+    # Words of like meaning earn part credit (search/wordsim.py; needs the lexicon embedder).
+    soft_match: bool = True
+    # A sentence must hold each question word the reports never use, or one of like meaning.
+    absent_terms_gate: bool = True
+    soft_min: float = 0.55  # cosine below which a word earns nothing (fitted on the bank: README)
+    soft_credit: float = 0.6  # the most a word of like meaning earns, of a word as written
     # Retrieval
     top_k: int = 5
     candidates: int = 30

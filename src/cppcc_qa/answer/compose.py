@@ -22,12 +22,16 @@ from cppcc_qa.answer.question import ParsedQuestion
 from cppcc_qa.answer.scoring import Candidate, ScoringConfig, counts_in, score_candidates, terms_of
 from cppcc_qa.ingest.metadata import display_name
 from cppcc_qa.records import Hit
+from cppcc_qa.search.wordsim import SoftMatch, WordVectors
 from cppcc_qa.text.spans import Span, split_clauses
 
 __all__ = ["Composer", "ExtractiveComposer", "Draft", "Source", "ComposerConfig"]
 
 ComposerConfig = ScoringConfig  # the composer's tunables are the scoring thresholds
 MAX_PARTS = 3  # at most this many clauses in one reply
+ITEM_OPEN = "、（("  # an enumeration item starts after one of these…
+ITEM_CLOSE = "、）)"  # …and ends before one of these
+MIN_ITEM_CHARS = 4  # an item shorter than this ("9个") is quoted with its whole clause
 NEW_TOPIC_SHARE = 0.15  # a further part must bring this share of the question's topic weight
 MULTI_CONTEXT_BUDGET = 20  # leading context per part when a reply has several
 # English questions: their words reach the passages through a word-by-word mapping, which can
@@ -84,8 +88,13 @@ class ExtractiveComposer:
         crosslingual: Similarity | None = None,
         report_year: Callable[[str], int | None] | None = None,
         model: ScorerModel | None = None,
+        words: WordVectors | None = None,
+        known: Callable[[str], bool] | None = None,
     ) -> None:
+        self.known = known
+        self.collecting = False  # evaluation/fit.py: every candidate of the loose pool, unscored
         self.model = model
+        self.words = words
         self.report_year = report_year or (lambda doc_id: None)
         self.known_committees = tuple(known_committees)
         self.crosslingual = crosslingual
@@ -147,8 +156,9 @@ class ExtractiveComposer:
         return out
 
     # -- wording -----------------------------------------------------------------------------
-    def _span(self, cand: Candidate, budget: int) -> tuple[str, int, int]:
-        """The reply's words: the answering clause, led by as much of its sentence as fits."""
+    def _span(self, cand: Candidate, budget: int, whole: bool = False) -> tuple[str, int, int]:
+        """The reply's words: the answering clause, led by as much of its sentence as fits. A
+        figure listed with others is quoted alone unless `whole` (a question asking for several)."""
         clauses = [
             Span(cand.sentence.start + c.start, cand.sentence.start + c.end, c.text)
             for c in split_clauses(cand.sentence.text)
@@ -156,9 +166,13 @@ class ExtractiveComposer:
         idx = next(i for i, c in enumerate(clauses) if c.start <= cand.clause.start < c.end + 1)
         unit = cand.quantity.quantity.unit if cand.quantity else None
         parts = [cand.clause.text]
-        start = cand.clause.start
+        start, end = cand.clause.start, cand.clause.end
         gap = False
-        used = len(cand.clause.text)
+        item = None if whole else self._item(cand)
+        if item is not None:  # "设置党支部4个、党小组9个" → "党小组9个": no other figure in the reply
+            a, b = item
+            parts, start, end, gap = [cand.clause.text[a:b]], cand.clause.start + a, cand.clause.start + b, a > 0
+        used = len(parts[0])
         for c in reversed(clauses[:idx]):
             if used + len(c.text) > budget:
                 break
@@ -169,7 +183,22 @@ class ExtractiveComposer:
             gap = False
             start = c.start
             used += len(c.text)
-        return "".join(parts), start, cand.clause.end
+        return "".join(parts), start, end
+
+    @staticmethod
+    def _item(cand: Candidate) -> tuple[int, int] | None:
+        """The enumeration item ("、", brackets) holding a figure, when its clause holds others;
+        None when the figure stands alone or its item would be too short to say what it counts."""
+        qm = cand.quantity
+        text = cand.clause.text
+        if qm is None or len(counts_in(text)) < 2:
+            return None
+        a = max((text.rfind(ch, 0, qm.start) for ch in ITEM_OPEN), default=-1) + 1
+        ends = [i for i in (text.find(ch, qm.end) for ch in ITEM_CLOSE) if i >= 0]
+        b = min(ends, default=len(text))
+        if b - a < MIN_ITEM_CHARS or (a, b) == (0, len(text)):
+            return None
+        return a, b
 
     def _fields(self, q: ParsedQuestion, c: Candidate, hit: Hit, words: str, n: int) -> dict[str, str | int]:
         """What a reply template may say: where the passage comes from ({source}: the committee,
@@ -194,7 +223,9 @@ class ExtractiveComposer:
         n_focus = len(terms_of(q.focus_text))
         if q.unmatched and len(q.unmatched) / (len(q.unmatched) + n_focus) >= self.cfg.max_unmatched_share:
             return [], [], "not_found"  # the question asks about words the reports never use
-        cands = score_candidates(q, hits, self.cfg, self.idf, self.report_year)
+        soft = SoftMatch(self.words, q.normalized, terms_of(q.focus_text)) if self.words is not None and not q.english else None
+        cands = score_candidates(q, hits, self.cfg, self.idf, self.report_year, soft, self.known,
+                                 gates=self.model is None and not self.collecting)
         if q.english:
             cands = self._check_english(q, hits, cands)
         if self.model is not None:
@@ -225,7 +256,7 @@ class ExtractiveComposer:
         for c in sorted(picks, key=lambda c: (q.committees.index(hits[c.hit_rank].chunk.committee)
                                                if hits[c.hit_rank].chunk.committee in q.committees else 0)):
             hit = hits[c.hit_rank]
-            words, qs, qe = self._span(c, budget)
+            words, qs, qe = self._span(c, budget, whole=q.multi)
             sources.append(Source(hit, qs, qe))
             n = len(sources)
             fields = self._fields(q, c, hit, words, n)

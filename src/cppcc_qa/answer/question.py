@@ -13,11 +13,12 @@ from cppcc_qa.answer.bodies import CommitteeDirectory
 from cppcc_qa.records import Turn
 from cppcc_qa.search.crosslingual import Translation
 from cppcc_qa.text.normalize import normalize_question
+from cppcc_qa.text.numerals import find_quantities
 from cppcc_qa.text.periods import QuestionTime, question_time, strip_time
 from cppcc_qa.text.places import body_aliases
 from cppcc_qa.text.units import ANY_COUNT, asked_unit
 
-__all__ = ["ParsedQuestion", "parse_question", "resolve_history", "split_compound", "small_talk"]
+__all__ = ["ParsedQuestion", "parse_question", "resolve_history", "split_compound", "small_talk", "inherit_context"]
 
 _EN_HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _NUMERIC = re.compile(r"多少|几[个项次件名条篇年人场户期所处家天份座位届支类批]|数量|总数|how many|how much|number of", re.I)
@@ -51,6 +52,7 @@ class ParsedQuestion:
     unmatched: tuple[str, ...] = ()  # English content words with no counterpart in the corpus
     multi: bool = False  # asks for several things at once ("…各多少", "分别", two question words)
     time: QuestionTime = QuestionTime()  # the period asked about and a report named by its year
+    avoid: tuple[str, ...] = ()  # figures the previous answer gave, which a follow-up does not ask again
 
     @property
     def bm25_text(self) -> str:
@@ -90,7 +92,7 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
     if english and _EN_HOW_MANY.search(norm):
         unit = ANY_COUNT
     if english and translate is not None:
-        tr = translate(norm, directory.ascii_aliases())
+        tr = translate(norm.replace(when.report_ref, " ") if when.report_ref else norm, directory.ascii_aliases())
         focus, unmatched = " ".join(tr.terms), tr.unmatched
         lexical = " ".join([*mentions.known, focus])
     return ParsedQuestion(
@@ -168,7 +170,12 @@ def resolve_history(
     prev: ParsedQuestion | None = None
     for turn in history:
         prev = _resolve_one(turn.question, prev, directory, translate)
-    return _resolve_one(question, prev, directory, translate)
+    cur = _resolve_one(question, prev, directory, translate)
+    if cur.followup and history and history[-1].answer and not (prev and set(cur.committees) - set(prev.committees)):
+        # "会议发言和社情民意信息呢？" asks for another figure than the one just given
+        said = tuple(m.quantity.surface for m in find_quantities(re.sub(r"\[\d+\]", "", history[-1].answer)))
+        cur = replace(cur, avoid=said)
+    return cur
 
 
 def _resolve_one(
@@ -209,3 +216,18 @@ def _resolve_one(
         followup=True,
         time=when,
     )
+
+
+def inherit_context(parsed: ParsedQuestion, first: ParsedQuestion) -> ParsedQuestion:
+    """A later part of a compound question ("…多少个项目，总投资有多少？") speaks of the first
+    part's committee and time unless it names its own."""
+    if parsed.committees or parsed.unknown_places:
+        committees = parsed.committees
+    else:
+        committees = first.committees
+    when = parsed.time if parsed.time.named or parsed.time.report_year else first.time
+    retrieval = parsed.retrieval_text
+    missing = [c for c in committees if c not in retrieval]
+    if missing:
+        retrieval = f"{' '.join(missing)} {retrieval}"
+    return replace(parsed, committees=committees, time=when, retrieval_text=retrieval)

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cppcc_qa.answer.question import ParsedQuestion
 from cppcc_qa.records import Hit
+from cppcc_qa.search.wordsim import SoftMatch
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities
 from cppcc_qa.text.periods import Period, is_year, resolve, section_period
 from cppcc_qa.text.spans import Span, split_clauses, split_sentences
+from cppcc_qa.text.targets import asks_target, is_target
 from cppcc_qa.text.tokenize import QUESTION_WORDS, STOPWORDS, tokenize
 from cppcc_qa.text.units import compatible, is_unit_word
 
@@ -58,6 +60,13 @@ class ScoringConfig:
     max_unmatched_share: float = 0.3  # English: share of content words with no corpus counterpart
     passages: int = 4  # how many top passages are read for clauses
     context_budget: int = 46  # characters of leading context kept before the answering clause
+    # Words of like meaning ("老人"/"人口", "涨"/"上涨"), by the lexicon's word vectors: below
+    # `soft_min` cosine no credit, above it up to `soft_credit` of a word found as written.
+    soft_min: float = 0.55
+    soft_credit: float = 0.6
+    # With a fitted model the floors above give way to these, which only keep the pool small.
+    gen_recall: float = 0.15
+    gen_precision: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -74,21 +83,18 @@ class Candidate:
 
 
 #: What is measured of every candidate; answer/model.py weighs them with weights fitted on the
-#: question bank (evaluation/fit.py).
+#: question bank (evaluation/fit.py). "_soft" variants credit words of like meaning (wordsim.py);
+#: the "_gap" ones compare a candidate with the best of its question, the "_margin" ones with the
+#: best candidate giving another answer, and "agreeing_passages" counts other passages giving the
+#: same one.
 SIGNALS: tuple[str, ...] = (
-    "clause_recall", "sentence_recall", "measure_precision", "numeric", "shape", "named",
-    "passage_rank", "dense_rank", "bm25_rank", "time_match", "time_unknown", "years_behind",
-    "unit_exact", "english", "followup", "hand_score", "dense_cosine", "other_figures", "qtype_fit",
+    "clause_recall", "sentence_recall", "clause_recall_soft", "sentence_recall_soft",
+    "measure_precision", "measure_precision_soft", "numeric", "shape", "named", "type_fit",
+    "passage_rank", "dense_rank", "bm25_rank", "dense_cosine", "time_match", "time_unknown",
+    "years_behind", "unit_exact", "other_figures", "absent_missing", "english", "followup",
+    "hand_score", "target_match", "hand_gap", "recall_gap", "hand_margin", "precision_margin",
+    "agreeing_passages",
 )
-
-
-def _signals(q: ParsedQuestion, hit: Hit, rank: int, cl_rec: float, sent_rec: float, prec: float, shape: float,
-             named: bool, time_state: tuple[float, float, float], unit_exact: float, hand: float,
-             others: float, fit: float) -> tuple[float, ...]:
-    inv = lambda r: 1.0 / r if r else 0.0  # noqa: E731
-    return (cl_rec, sent_rec, prec, float(q.qtype == "numeric"), shape, float(named), 1.0 / (rank + 1),
-            inv(hit.dense_rank), inv(hit.bm25_rank), *time_state, unit_exact, float(q.english),
-            float(q.followup), hand, hit.dense_score or 0.0, others, fit)
 
 
 def _near_miss(term: str, text: str) -> bool:
@@ -96,8 +102,17 @@ def _near_miss(term: str, text: str) -> bool:
     return len(term) == 2 and any(len(w) == 2 and w[0] == term[0] for w in tokenize(text))
 
 
-def _weighted_cover(terms: Sequence[str], text: str, idf: Callable[[str], float]) -> float:
-    """IDF-weighted share of `terms` found in `text` (as substrings; a near miss counts half)."""
+def soft_credit(sim: float, cfg: ScoringConfig) -> float:
+    """The credit a word of like meaning earns (0 below the floor, rising to `soft_credit`)."""
+    if sim < cfg.soft_min:
+        return 0.0
+    return cfg.soft_credit * min(1.0, (sim - cfg.soft_min) / max(1e-6, 1.0 - cfg.soft_min) + 0.5)
+
+
+def _weighted_cover(terms: Sequence[str], text: str, idf: Callable[[str], float],
+                    soft: SoftMatch | None = None, cfg: ScoringConfig | None = None) -> float:
+    """IDF-weighted share of `terms` found in `text` (as substrings; a near miss counts half; a
+    word of like meaning, by `soft`, counts `soft_credit`)."""
     total = sum(idf(t) for t in terms)
     if total <= 0:
         return 0.0
@@ -107,14 +122,17 @@ def _weighted_cover(terms: Sequence[str], text: str, idf: Callable[[str], float]
             got += idf(t)
         elif _near_miss(t, text):
             got += NEAR_MISS_CREDIT * idf(t)
+        elif soft is not None and cfg is not None:
+            got += soft_credit(soft.to_text(t, text), cfg) * idf(t)
     return got / total
 
 
 def terms_of(text: str) -> list[str]:
     """Topic words of a text: no question words, stopwords, units, numbers, or lone characters
     (a single character such as 比 or 多 is grammar far more often than topic)."""
+    words = (t[:-1] if len(t) >= 2 and t.endswith("了") else t for t in tokenize(text))  # "建了" is 建
     return list(dict.fromkeys(
-        t for t in tokenize(text)
+        t for t in words
         if len(t) > 1 and t not in QUESTION_WORDS and t not in STOPWORDS and not is_unit_word(t)
         and not re.fullmatch(r"[\d.]+", t)
     ))
@@ -180,7 +198,8 @@ def measure_terms(clause: str, qm: QuantityMatch, counts: list[QuantityMatch]) -
     return sorted(terms_of(before), key=lambda t: -before.rfind(t))
 
 
-def measure_precision(terms: Sequence[str], question: str, idf: Callable[[str], float]) -> float:
+def measure_precision(terms: Sequence[str], question: str, idf: Callable[[str], float],
+                      soft: SoftMatch | None = None, cfg: ScoringConfig | None = None) -> float:
     """How much of a figure's counted phrase the question names, IDF-weighted, each word weighted
     down by its distance from the figure (`PROXIMITY_DECAY` per word): in "组织共建立委员工作室131个"
     工作室 decides, the verbs before it matter less."""
@@ -188,9 +207,14 @@ def measure_precision(terms: Sequence[str], question: str, idf: Callable[[str], 
     total = sum(weights)
     if total <= 0:
         return 0.5
-    got = sum(w * (1.0 if t in question else NEAR_MISS_CREDIT if _near_miss(t, question) else 0.0)
-              for t, w in zip(terms, weights))
-    return got / total
+    def credit(t: str) -> float:
+        if t in question:
+            return 1.0
+        if _near_miss(t, question):
+            return NEAR_MISS_CREDIT
+        return soft_credit(soft.to_question(t), cfg) if soft is not None and cfg is not None else 0.0
+
+    return sum(w * credit(t) for t, w in zip(terms, weights)) / total
 
 
 def _no_year(doc_id: str) -> int | None:
@@ -198,16 +222,25 @@ def _no_year(doc_id: str) -> int | None:
 
 
 def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig, idf: Callable[[str], float],
-                     report_year: Callable[[str], int | None] = _no_year) -> list[Candidate]:
+                     report_year: Callable[[str], int | None] = _no_year,
+                     soft: SoftMatch | None = None, known: Callable[[str], bool] | None = None,
+                     gates: bool = True) -> list[Candidate]:
     """Every clause of the top passages that could answer `q`, with its score. `report_year`
-    gives a document's year, against which relative periods ("过去一年") are resolved."""
+    gives a document's year, against which relative periods ("过去一年") are resolved. With
+    `gates` the hand-set floors drop weak candidates; without (a fitted model decides), only the
+    looser generation floors do."""
     focus = terms_of(q.focus_text)
+    # Words of the question no report uses: a sentence must hold one of like meaning ("老人" →
+    # "人口"), else it does not speak of what was asked ("…里有多少是律师").
+    absent = [t for t in focus if known is not None and not known(t) and not q.english]
+    wants_target = asks_target(q.normalized)
     years_known = [y for y in (report_year(h.chunk.doc_id) for h in hits[: cfg.passages]) if y]
     latest = max(years_known, default=None)
     context = q.context_text + " " + q.normalized
     tm = _TARGET_RE.search(q.focus_text)
     target = tm.group(1) if tm else ""
-    cands: list[Candidate] = []
+    inv = lambda r: 1.0 / r if r else 0.0  # noqa: E731
+    raw: list[tuple[Candidate, list[float]]] = []
     for rank, hit in enumerate(hits[: cfg.passages]):
         text = hit.chunk.text
         ry = report_year(hit.chunk.doc_id)
@@ -215,55 +248,84 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
             continue  # "2019年政府工作报告…": only that year's report
         asked = q.time.period_years(ry)
         heading = section_period(hit.chunk.section, ry)
-        sentences = split_sentences(text)
         carried: Period | None = None  # a paragraph's opening time frame holds for what follows it
-        for sent in sentences:
-            own = resolve(sent.text, ry)
-            carried = own or carried
+        hit_sig = [1.0 / (rank + 1), inv(hit.dense_rank), inv(hit.bm25_rank), hit.dense_score or 0.0]
+        for sent in split_sentences(text):
+            carried = resolve(sent.text, ry) or carried
             period = carried or heading
-            time_adj = 0.0
             behind = float(latest - ry) if latest is not None and ry is not None else 0.0
-            time_state = (0.0, 0.0, 0.0 if asked else behind)
+            time_adj = 0.0 if asked else -RECENCY_STEP * behind
+            time_sig = [0.0, 0.0, 0.0 if asked else behind]
             if asked:
                 if period is None:
-                    time_adj = -TIME_UNKNOWN_PENALTY
-                    time_state = (0.0, 1.0, 0.0)
+                    time_adj, time_sig = -TIME_UNKNOWN_PENALTY, [0.0, 1.0, 0.0]
                 elif not period.fits(asked):
                     continue  # "2018年…多少" is not answered by a sentence about another year
                 else:
-                    time_state = (1.0, 0.0, 0.0)
-            else:
-                time_adj = -RECENCY_STEP * behind
-            sent_rec = _weighted_cover(focus, sent.text + hit.chunk.section, idf)
+                    time_sig = [1.0, 0.0, 0.0]
+            missing = sum(1 for t in absent if t not in sent.text
+                          and (soft is None or soft.to_text(t, sent.text) < cfg.soft_min))
+            if missing and gates:
+                continue  # the question names something the reports never mention, nor anything like it
+            target_match = float(is_target(sent.text) == wants_target)
+            where = sent.text + hit.chunk.section
+            sent_strict = _weighted_cover(focus, where, idf)
+            sent_rec = _weighted_cover(focus, where, idf, soft, cfg) if soft is not None else sent_strict
             for cl in split_clauses(sent.text):
                 clause = Span(sent.start + cl.start, sent.start + cl.end, cl.text)
-                cl_rec = _weighted_cover(focus, clause.text, idf)
+                cl_strict = _weighted_cover(focus, clause.text, idf)
+                cl_rec = _weighted_cover(focus, clause.text, idf, soft, cfg) if soft is not None else cl_strict
                 base = 0.55 * cl_rec + 0.45 * sent_rec
                 prior = 0.04 / (rank + 1) + time_adj
+                counts = counts_in(clause.text)
+                common = [cl_strict, sent_strict, cl_rec, sent_rec]
+                tail = [*hit_sig, *time_sig]
+                after = [float(missing), float(q.english), float(q.followup)]
                 if q.qtype == "numeric":
-                    counts = counts_in(clause.text)
                     for qm in counts:
-                        if not compatible(q.unit, qm.quantity.unit):
+                        if not compatible(q.unit, qm.quantity.unit) or qm.quantity.surface in q.avoid:
                             continue
-                        prec = measure_precision(measure_terms(clause.text, qm, counts), context, idf)
+                        terms = measure_terms(clause.text, qm, counts)
+                        prec_strict = measure_precision(terms, context, idf)
+                        prec = measure_precision(terms, context, idf, soft, cfg) if soft is not None else prec_strict
                         floor = (cfg.min_measure_precision_en if q.english
                                  else cfg.min_measure_precision_multi if q.multi else cfg.min_measure_precision)
-                        if prec < floor or sent_rec < cfg.min_focus_recall:
+                        if gates and (prec < floor or sent_rec < cfg.min_focus_recall):
+                            continue
+                        if not gates and (prec < cfg.gen_precision or sent_rec < cfg.gen_recall):
                             continue
                         hand = 0.6 * base + 0.4 * prec + prior
                         exact = float(not q.unit or q.unit == qm.quantity.unit)
-                        sig = _signals(q, hit, rank, cl_rec, sent_rec, prec, 0.0, False, time_state, exact, hand,
-                                       float(len(counts) - 1), 1.0)
-                        cands.append(Candidate(hand, rank, clause, sent, qm, period, sig))
+                        sig = [*common, prec_strict, prec, 1.0, 0.0, 0.0, 1.0, *tail, exact, float(len(counts) - 1),
+                               *after, hand, target_match]
+                        raw.append((Candidate(hand, rank, clause, sent, qm, period), sig))
                     continue
                 named = q.qtype in ("entity", "open") and _names_attached(clause.text, focus)
-                if sent_rec < (cfg.min_focus_recall if not named else cfg.min_focus_recall_named):
+                floor = cfg.min_focus_recall if not named else cfg.min_focus_recall_named
+                if sent_rec < (floor if gates else cfg.gen_recall):
                     continue
                 bonus = _shape_bonus(q.qtype, clause.text, target, named)
                 hand = base + bonus + prior
-                fit = _type_fit(q.qtype, clause.text)
-                sig = _signals(q, hit, rank, cl_rec, sent_rec, 0.0, bonus, named, time_state, 0.0, hand,
-                               float(len(counts_in(clause.text))), fit)
-                cands.append(Candidate(hand, rank, clause, sent, None, period, sig))
-    return cands
+                sig = [*common, 0.0, 0.0, 0.0, bonus, float(named), _type_fit(q.qtype, clause.text), *tail, 0.0,
+                       float(len(counts)), *after, hand, target_match]
+                raw.append((Candidate(hand, rank, clause, sent, None, period), sig))
+    if not raw:
+        return []
+    hand_at = SIGNALS.index("hand_score")
+    best_hand = max(sig[hand_at] for _, sig in raw)
+    best_rec = max(sig[3] for _, sig in raw)
+
+    def answer_of(c: Candidate) -> str:
+        return c.quantity.quantity.surface if c.quantity is not None else c.clause.text
+
+    out = []
+    for c, sig in raw:
+        mine = answer_of(c)
+        rivals = [(o[hand_at], o[5]) for d, o in raw if answer_of(d) != mine]
+        hand_margin = sig[hand_at] - max((h for h, _ in rivals), default=sig[hand_at] - 1.0)
+        prec_margin = sig[5] - max((pr for _, pr in rivals), default=sig[5] - 1.0)
+        agree = sum(1 for d, _ in raw if answer_of(d) == mine and d.hit_rank != c.hit_rank)
+        out.append(replace(c, signals=(*sig, sig[hand_at] - best_hand, sig[3] - best_rec, hand_margin, prec_margin,
+                                       float(agree))))
+    return out
 

@@ -55,7 +55,10 @@ MIN_TERM_CHARS = 2
 YEAR_RANGE = (1900, 2100)
 #: Qualifiers: "more than" (an interval above the value), "nearly/under" (below), "about" (around).
 ABOVE = frozenset({"余", "多", "以上", "超过", "逾"})
-BELOW = frozenset({"近", "不足", "不到"})
+BELOW = frozenset({"近", "不足", "不到", "以内"})
+#: Qualifiers that set a bound ("控制在5.5%以内", "增长6%以上") rather than round a count ("260余万"):
+#: a claim that drops or changes one is not the same statement.
+BOUNDS = frozenset({"以内", "以上", "超过", "不足", "不到"})
 AROUND = frozenset({"约", "左右"})
 _CLAIM_CLAUSE_BREAKS = "，,。；;：:！？!?\n"
 _DATE_AFTER = re.compile(r"^[月日号]")
@@ -303,11 +306,22 @@ def interval(value: float, qualifier: str) -> tuple[float, float]:
     return value, value
 
 
+def _direction(qualifier: str) -> int:
+    """+1 for a qualifier putting the value above its number (超过, 余), -1 below (近, 不足), 0
+    for none or an approximation (约, 左右)."""
+    return 1 if qualifier in ABOVE else -1 if qualifier in BELOW else 0
+
+
 def compare(claim_value: float, claim_qualifier: str, fig: Figure) -> Agreement:
     """Does the claim's value agree with the report figure's?"""
     if math.isclose(claim_value, fig.value, rel_tol=1e-9):
         if claim_qualifier == fig.qualifier:
             return Agreement("same")
+        c_dir, f_dir = _direction(claim_qualifier), _direction(fig.qualifier)
+        if c_dir * f_dir < 0:  # "超过60%" against "接近60%": one above, one below
+            return Agreement("differs")
+        if claim_qualifier in BOUNDS or fig.qualifier in BOUNDS:
+            return Agreement("undecided", "approx")  # "超过60%" against "60%", "5.5%左右" against "5.5%以内"
         return Agreement("same", "approx")
     c_lo, c_hi = interval(claim_value, claim_qualifier)
     r_lo, r_hi = interval(fig.value, fig.qualifier)

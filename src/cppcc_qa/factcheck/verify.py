@@ -46,11 +46,16 @@ from cppcc_qa.factcheck.factindex import (
 )
 from cppcc_qa.factcheck.figures import filter_figures
 from cppcc_qa.factcheck.textcheck import ROLE_WORDS, Alignment, Sentence, align, is_content, split_atoms
-from cppcc_qa.records import Citation, Figure, Hit, Verdict
+from cppcc_qa.records import Citation, Document, Figure, Hit, Verdict
 from cppcc_qa.text.numerals import QuantityMatch
+from cppcc_qa.text.periods import Period, parse_period, question_time, resolve, section_period
 from cppcc_qa.text.places import place_of
+from cppcc_qa.text.targets import asks_target, is_target
 from cppcc_qa.text.tokenize import place_names, tokenize
 from cppcc_qa.text.validate import clean_text
+
+#: A paragraph's opening words that may name the period of all it says ("过去一年，…").
+PERIOD_LEAD_CHARS = 12
 
 if TYPE_CHECKING:
     from cppcc_qa.answer.question import ParsedQuestion
@@ -143,6 +148,49 @@ class _Outcome:
     expected: str | None = None
 
 
+def _period_of(ctx: FigureContext, ry: int | None, facts: FactIndex) -> Period | None:
+    """The period a report figure speaks of: by its sentence, its paragraph's opening words or
+    its section heading, resolved against its report's year."""
+    chunk = facts.chunks.get(ctx.figure.passage_id)
+    return (resolve(ctx.sentence, ry) or resolve(ctx.paragraph[:PERIOD_LEAD_CHARS], ry)
+            or section_period(chunk.section if chunk else "", ry))
+
+
+def _reviews_last_year(documents: Sequence[Document]) -> dict[str, bool]:
+    """Reports given early in a year, reviewing the one before (period "2020—2021" in a 2021
+    report): what they say of their own year ("今年…5.3万个") is a plan, not an outcome."""
+    out = {}
+    for d in documents:
+        p = parse_period(d.period)
+        out[d.doc_id] = p is not None and d.year is not None and p.start < d.year
+    return out
+
+
+#: Characters before a claim figure whose words must not be swapped for others ("中央"→"地方").
+SWAP_WINDOW = 8
+
+
+def _swapped_words(before: str, ctx: FigureContext) -> list[str]:
+    """Words right before a claim figure that its report figure's clause replaces by others, while
+    the report's sentence gives them to another figure: "中央财政赤字9300亿元" read against
+    "其中中央财政赤字1.83万亿元，地方财政赤字9300亿元" (地方 for 中央). [] when there is no swap."""
+    words = [t for t in tokenize(before) if len(t) >= 2]
+    lead = ctx.clause[: max(0, ctx.figure.start - ctx.clause_start)] if ctx.clause_start <= ctx.figure.start else ctx.clause
+    own = [t for t in tokenize(lead) if len(t) >= 2]
+    missing = [t for t in words if t not in ctx.clause and t in ctx.sentence.replace(ctx.clause, " ")]
+    extra = [t for t in own if t not in before]
+    return missing if missing and extra else []
+
+
+def _states_target(ctx: FigureContext) -> bool:
+    """Whether a report figure is a target: its sentence, read back to the full stop before it
+    ("今年发展主要预期目标是：…；城镇新增就业1100万人以上"), is in plan language."""
+    para, sent = ctx.paragraph, ctx.sentence
+    i = para.find(sent)
+    full = para[para.rfind("。", 0, i) + 1 : i + len(sent)] if i >= 0 else sent
+    return is_target(full)
+
+
 def _fig_label(f: Figure) -> str:
     return f"{f.committee}{'·' + f.measure if f.measure else ''}{f.surface}"
 
@@ -212,7 +260,10 @@ class Verifier:
             return CheckedVerdict(claim, NOT_FOUND, f"已收录的报告中没有关于{places}的工作报告，无法核对这一说法。",
                                   index_version=facts.version)
         quantities = claim_quantities(text)
-        outcomes = [self._check_figure(text, quantities, i, committees, facts) for i in range(len(quantities))]
+        years = {d.doc_id: d.year for d in st.index.documents}
+        in_time, dated = self._in_time(text, st.index.documents, facts), self._dated(text, years, facts)
+        outcomes = [self._check_figure(text, quantities, i, committees, facts, in_time, dated)
+                    for i in range(len(quantities))]
         if outcomes and all(o.verdict == SUPPORTED for o in outcomes):
             # the figures are right; is a name or title around them wrong ("与清华等5所高校")?
             held = {(ch, a) for o in outcomes for ch, a, _ in o.evidence}
@@ -266,20 +317,66 @@ class Verifier:
         return chunk_id, ctx.clause_start, ctx.clause_end
 
     # -- figures -----------------------------------------------------------------------------
+    @staticmethod
+    def _in_time(claim_text: str, documents: Sequence[Document], facts: FactIndex) -> Callable[[FigureContext], bool]:
+        """Whether a report figure may speak of the claim's time: from the report the claim names
+        ("2021年政府工作报告提出…"), and of the year it names ("2021年，全国…") — resolved against
+        the figure's report date, by its sentence, its paragraph's opening words or its section.
+        A figure whose period is unknown may; one of another period may not, so that another
+        year's figure never supports or refutes a claim. Targets answer targets only."""
+        when = question_time(claim_text)
+        years = {d.doc_id: d.year for d in documents}
+        reviews = _reviews_last_year(documents)
+        target = asks_target(claim_text)
+
+        def ok(ctx: FigureContext) -> bool:
+            f = ctx.figure
+            ry = years.get(f.doc_id)
+            if when.report_year and ry != when.report_year:
+                return False
+            asked = when.period_years(ry)
+            # "2021年政府工作报告安排…": a report's plans for its own year are what the claim is about
+            # "2021年政府工作报告安排…" (a report, no period) may be a plan or a result: both may answer
+            if target or asked:
+                plan = target or (when.report_year is not None and asked == (ry,))
+                own_year = ry is not None and reviews.get(f.doc_id, False) and _period_of(ctx, ry, facts) == Period(ry, ry)
+                if (_states_target(ctx) or own_year) != plan:
+                    return False  # a target is never evidence for an outcome, nor the reverse
+            if not asked:
+                return True
+            period = _period_of(ctx, ry, facts)
+            return period is None or period.fits(asked)
+
+        return ok
+
+    @staticmethod
+    def _dated(claim_text: str, years: dict[str, int | None], facts: FactIndex) -> Callable[[FigureContext], bool]:
+        """Whether a figure's period is known when the claim names one: only such a figure may
+        refute (one of unknown period may be another year's)."""
+        when = question_time(claim_text)
+
+        def ok(ctx: FigureContext) -> bool:
+            ry = years.get(ctx.figure.doc_id)
+            return not when.period_years(ry) or _period_of(ctx, ry, facts) is not None
+
+        return ok
+
     def _check_figure(self, text: str, quantities: list[QuantityMatch], i: int,
-                      committees: tuple[str, ...], facts: FactIndex) -> _Outcome:
+                      committees: tuple[str, ...], facts: FactIndex,
+                      in_time: Callable[[FigureContext], bool] = lambda ctx: True,
+                      dated: Callable[[FigureContext], bool] = lambda ctx: True) -> _Outcome:
         m = quantities[i]
         q = m.quantity
         idf = facts.idf
         names = committee_words(facts.committees)
         terms = claim_terms(text, quantities, i, idf, names)
         bare = strip_words(text, names)  # the measure a claim mentions is never its committee's name
-        own = [c for c in facts.contexts if not committees or c.figure.committee in committees]
+        own = [c for c in facts.contexts if (not committees or c.figure.committee in committees) and in_time(c)]
         ranked = rank_figures(terms, bare, q.unit, own, idf)
         kind, match, agreement = self._decide(ranked, q.value, q.qualifier)
         other = None
         if committees and kind not in (SUPPORTED, "undecided"):  # undecided: the own figure may be it
-            rest = [c for c in facts.contexts if c.figure.committee not in committees]
+            rest = [c for c in facts.contexts if c.figure.committee not in committees and in_time(c)]
             need = MIN_OTHER_NOTE if kind == REFUTED else MIN_OTHER
             other = next((o for o in rank_figures(terms, bare, q.unit, rest, idf)
                           if o.score >= need and o.cover >= MIN_REFUTE_COVER
@@ -290,12 +387,23 @@ class Verifier:
                 kind, match = REFUTED, same
         claimed = m.surface
         if kind == SUPPORTED:
+            ctx = _decided(kind, match).context
+            elsewhere = _swapped_words(text[max(0, m.start - SWAP_WINDOW) : m.start], ctx)
+            if elsewhere:  # "中央财政赤字9300亿元" vs "…中央财政赤字1.83万亿元，地方财政赤字9300亿元"
+                f = ctx.figure
+                return _Outcome(NOT_FOUND, f"报告中{f.surface}（{_fig_label(f)}）说的不是“{'、'.join(elsewhere)}”，"
+                                           f"无法确认说法中的“{claimed}”。", (self._fig_evidence(facts, ctx),))
+        if kind == SUPPORTED:
             match = _decided(kind, match)
             if agreement is None:  # _decide pairs a supporting figure with its agreement
                 raise CppccError("figure check: a supporting figure came without its agreement")
             f = match.figure
             note = _approx_note(f, claimed, agreement)
             return _Outcome(SUPPORTED, f"报告：{_fig_label(f)}。{note}", (self._fig_evidence(facts, match.context),))
+        if kind == REFUTED and not dated(_decided(kind, match).context):
+            f = _decided(kind, match).figure
+            return _Outcome(NOT_FOUND, f"报告中的{f.surface}（{_fig_label(f)}）说的是哪一年不明确，无法核对“{claimed}”。",
+                            (self._fig_evidence(facts, _decided(kind, match).context),))
         if kind == REFUTED:
             match = _decided(kind, match)
             f = match.figure

@@ -24,7 +24,7 @@ EN_STOPWORDS = frozenset(
     """a an the of in on to for by with and or did does do is are was were be been how many much what which who
     whom whose when where why has have had it its this that these those from at as into through about there their
     they he she his her we our you your cppcc committee city county municipal chinese people's political
-    consultative conference please tell me number""".split()
+    consultative conference please tell me number according actually say said says reported total""".split()
 )
 
 

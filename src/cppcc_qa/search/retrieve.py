@@ -6,13 +6,13 @@ set: README). A question that names a committee keeps that committee's passages 
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from cppcc_qa.indexing.store import IndexData
-from cppcc_qa.records import Hit
+from cppcc_qa.records import Chunk, Hit
 
 __all__ = ["FusionConfig", "hybrid_search", "rrf_fuse"]
 
@@ -42,9 +42,11 @@ def hybrid_search(
     cfg: FusionConfig,
     committees: Sequence[str] = (),
     documents: Collection[str] = (),
+    off_period: Callable[[Chunk], bool] | None = None,
 ) -> list[Hit]:
     """Top-k hits; with `committees`, passages of those committees rank before all others, and
-    with `documents` (ids of the reports a question's year points to), passages of those."""
+    with `documents` (ids of the reports a question's year points to), passages of those; with
+    `off_period`, passages it says speak of another period than the one asked come after the rest."""
     n = len(index.chunks)
     if n == 0:
         return []
@@ -61,10 +63,11 @@ def hybrid_search(
 
     docs = set(documents)
 
-    def key(i: int) -> tuple[int, int, float]:
+    def key(i: int) -> tuple[int, int, int, float]:
         c = index.chunks[i]
         preferred = 0 if not wanted or c.committee in wanted else 1
-        return preferred, 0 if not docs or c.doc_id in docs else 1, -fused[i]
+        late = int(off_period(c)) if off_period is not None else 0
+        return preferred, 0 if not docs or c.doc_id in docs else 1, late, -fused[i]
 
     order = sorted(fused, key=key)[:top_k]
     return [Hit(index.chunks[i], fused[i], dense_rank.get(i), bm_rank.get(i), cosine.get(i)) for i in order]

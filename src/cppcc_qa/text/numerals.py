@@ -44,7 +44,7 @@ MAGNITUDES: dict[str, int] = {
 }
 #: Qualifiers written before the number ("近400次") and after it ("250余条", "20次以上").
 PREFIX_QUALIFIERS: tuple[str, ...] = ("超过", "不足", "不到", "近", "约", "逾")
-SUFFIX_QUALIFIERS: tuple[str, ...] = ("余", "多", "以上", "左右")
+SUFFIX_QUALIFIERS: tuple[str, ...] = ("余", "多", "以上", "以内", "左右")
 #: Words in which a prefix-qualifier character is not a qualifier ("最近3年" is not "nearly 3").
 NOT_QUALIFIER_WORDS: tuple[str, ...] = (
     "最近", "附近", "就近", "邻近", "节约", "预约", "签约", "制约", "公约", "条约", "契约",
@@ -89,7 +89,7 @@ _PATTERN = re.compile(
     r"(?P<q2>余|多)?"
     rf"(?:[ \u3000]?(?P<unit>{_alt([*UNITS, *UNIT_ALIASES])}))?"
     r")"
-    r"(?P<post>以上|左右)?"
+    r"(?P<post>以上|以内|左右)?"
 )
 
 

@@ -127,8 +127,15 @@ def resolve(text: str, report_year: int | None) -> Period | None:
     return None if offset is None else Period(report_year + offset, report_year + offset)
 
 
+#: A relative year after a comparison word is the base of a change, not the period spoken of
+#: ("比去年增加8000亿元", "较上年下降").
+_COMPARED = re.compile(r"(?:比|较|同比|相比|对比|高于|低于|超过|与)(?:上一年|上年|去年|前年|上年度)(?:同期)?")
+
+
 def _first_relative(text: str) -> int | None:
-    """The offset of the relative word written first ("今年…比去年" speaks of 今年)."""
+    """The offset of the relative word written first ("今年…比去年" speaks of 今年); a year a
+    change is measured from ("比去年增加") does not count."""
+    text = _COMPARED.sub(" ", text)
     found = [(text.find(word), -len(word), off) for word, off in _RELATIVE if word in text]
     return min(found)[2] if found else None
 
@@ -201,6 +208,8 @@ class QuestionTime:
 def question_time(text: str) -> QuestionTime:
     """Read the time a question asks about: "2018年…" (a period), "2019年政府工作报告…" (a
     report), "今年/去年/过去一年…" (relative to the report asked about, or the latest)."""
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        return _english_time(text)
     report_year = None
     rest = text
     m = _REPORT_REF.search(text)
@@ -216,6 +225,23 @@ def question_time(text: str) -> QuestionTime:
             relative = -1
         else:
             relative = _first_relative(rest)
+    return QuestionTime(years, report_year, relative, m.group(0) if m else "")
+
+
+_EN_REPORT = re.compile(r"\b((?:19|20)\d{2})(?:'s)?\s+(?:[a-z]+\s+){0,3}?(?:report|speech|communiqu)", re.I)
+_EN_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+_EN_RELATIVE: tuple[tuple[str, int], ...] = (("last year", -1), ("past year", -1), ("previous year", -1),
+                                             ("this year", 0), ("next year", 1))
+
+
+def _english_time(text: str) -> QuestionTime:
+    """The same for an English question: "the 2019 government work report", "in 2018", "last year"."""
+    m = _EN_REPORT.search(text)
+    report_year = int(m.group(1)) if m else None
+    rest = text[: m.start()] + " " + text[m.end() :] if m else text
+    years = tuple(dict.fromkeys(int(y) for y in _EN_YEAR.findall(rest)))
+    low = rest.lower()
+    relative = None if years else next((off for w, off in _EN_RELATIVE if w in low), None)
     return QuestionTime(years, report_year, relative, m.group(0) if m else "")
 
 

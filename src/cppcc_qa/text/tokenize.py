@@ -27,7 +27,12 @@ STOPWORDS = frozenset(
 # Words that only make a question a question.
 QUESTION_WORDS = frozenset(
     """多少 几 几个 几项 几次 什么 哪些 哪个 哪部 哪里 哪 谁 何 如何 怎样 怎么 是否 有没有 叫 叫做
-    名称 大约 约 大概 请问 一下 呢 吗 各 各自 分别 比 相差 差 多 少 一共 总共 合计 加起来 how many much what which who when where""".split()
+    名称 大约 约 大概 请问 一下 呢 吗 各 各自 分别 比 相差 差 多 少 一共 总共 合计 加起来 how many much what which who when where
+    第几 第几次 第几个 第几届 哪几 哪几个 哪几种 哪一 哪一年 哪年 哪天 哪类 哪项 哪份 哪位 那位 几届 几条 几种 几件 几处 几块
+    啥 啥事 干啥 多大 多长 何时 时候 名字 次数 件数 户数 数目 情况 事情 东西 方面 哪些方面 百分之 百分之几 各是
+    听说 核实 核实一下 确认 想问 想知道 知道 告诉 介绍 说说 讲讲 具体 到底 究竟 大致 差不多 一般 平常 还有 另外
+    咱们 我们 你们 他们 那边 这边 这块 那块 那些 这些 是不是 对不对 怎么样 麻烦 原话 说法 包括 涉及 为了 以后 之后
+    最后 最终 最新 目前 现在 当时 一起 报告 那份 这份 里面 提到 提出 说 讲""".split()
 )
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 

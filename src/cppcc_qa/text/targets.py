@@ -1,0 +1,26 @@
+"""Targets and outcomes: whether a statement sets a goal or reports what was done.
+
+Work reports set targets in plan language ("预期目标", "拟安排", "要…", "力争", "5.5%左右" in a
+plan) and report outcomes in review language ("完成", "实现", "增长6.6%" under "过去一年"). A
+target is never evidence for an outcome, nor the reverse: the fact checker and the answer scorer
+both ask `is_target` of a report's sentence and of a claim or question.
+"""
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_target", "asks_target", "TARGET_PATTERN"]
+
+#: Plan language: words that make a figure a goal, not a result.
+TARGET_PATTERN = re.compile(r"预期目标|主要预期|预期增长|预计|拟[安按定将用]?|计划[安用]|力争|争取|目标是|目标为|主要目标")
+_DONE = re.compile(r"完成了|实现了|达到了|过去一年|一年来|已经|已达|好于预期|超预期|超出预期|高于预期|低于预期")
+
+
+def is_target(sentence: str) -> bool:
+    """Whether a report sentence states a target ("今年…预期目标…5.5%左右", "拟安排…")."""
+    return bool(TARGET_PATTERN.search(sentence)) and not _DONE.search(sentence)
+
+
+def asks_target(text: str) -> bool:
+    """Whether a claim or question is about a target ("…提出的增长目标", "拟安排…", "计划…")."""
+    return bool(re.search(r"目标|预期|预计|拟|计划|力争|要求|提出要", text))
