@@ -1,6 +1,10 @@
 """Latency of `cppcc-qa ask --jsonl` (batch mode) on the built-in corpus.
 
-    .venv/bin/python bench/ask_latency.py [--rounds 5] [--gold ../shared/eval/dev_gold.jsonl]
+    .venv/bin/python bench/ask_latency.py [--rounds 5] [--gold ../shared/eval/dev_gold.jsonl] [--index-dir DIR]
+
+`--index-dir` times another index (e.g. one with the three dev reports added:
+`cppcc-qa build --index-dir /tmp/r && cppcc-qa add ../shared/eval/reports --index-dir /tmp/r`,
+then `--index-dir /tmp/r --gold ../shared/eval/dev_reports_gold.jsonl`).
 
 Starts the batch command once (the model loads once), feeds it the gold questions `rounds` times,
 and times each answer line as it arrives (wall clock per question, after the first answer, so
@@ -29,9 +33,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--gold", type=Path, default=ROOT.parent / "shared" / "eval" / "dev_gold.jsonl")
+    ap.add_argument("--index-dir", type=Path, default=None)
     args = ap.parse_args()
     questions = [json.loads(x)["question"] for x in args.gold.read_text(encoding="utf-8").splitlines() if x.strip()]
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "cppcc-qa"), "ask", "--jsonl"], cwd=ROOT, text=True,
+    extra = ["--index-dir", str(args.index_dir)] if args.index_dir else []
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "cppcc-qa"), "ask", "--jsonl", *extra], cwd=ROOT, text=True,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=1)
     wall: list[float] = []
     inside: list[float] = []

@@ -87,6 +87,23 @@ def test_eval_on_the_repos_own_gold(index_dir: Path, tmp_path: Path) -> None:
     assert "accuracy_by_type.png" in report and (tmp_path / "rep" / "latency.png").stat().st_size > 1000
 
 
+def test_eval_counts_wrong_answers_and_fails_above_max_wrong(index_dir: Path, tmp_path: Path) -> None:
+    gold = tmp_path / "g.jsonl"
+    lines = [{"id": "a", "question": "平凉市建成了多少个委员工作室？", "answers": ["131个"], "wrong": ["131个"],
+              "answerable": True, "type": "numeric", "split": "tune"},
+             {"id": "b", "question": "平凉市建成了多少个委员工作室？", "answers": ["131个"], "answerable": True,
+              "type": "numeric", "split": "holdout"}]
+    gold.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
+    r = run(["eval", str(gold), "--json", "--split", "tune", "--max-wrong", "0"], index_dir)
+    assert r.returncode == 1 and "more than --max-wrong 0" in r.stderr
+    m = json.loads(r.stdout)
+    assert (m["cases"], m["right"], m["answerable"], m["wrong_answers"]) == (1, 0, 1, 1)
+    r = run(["eval", str(gold), "--json", "--split", "holdout", "--max-wrong", "0"], index_dir)
+    assert r.returncode == 0 and json.loads(r.stdout)["right"] == 1
+    r = run(["eval", str(gold), "--split", "later"], index_dir)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "tune or holdout" in r.stderr
+
+
 @pytest.mark.skipif(not (SHARED / "eval" / "score.py").exists(), reason="the referee's files are beside the repo")
 def test_dev_set_meets_the_bar_by_the_referees_rule(index_dir: Path, tmp_path: Path) -> None:
     gold = SHARED / "eval" / "dev_gold.jsonl"

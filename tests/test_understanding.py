@@ -93,3 +93,21 @@ def test_english_questions_know_their_time_too() -> None:
     t = question_time("According to the 2019 government work report, how much foreign investment was used in 2018?")
     assert (t.report_year, t.years) == (2019, (2018,))
     assert question_time("How many jobs were created last year?").relative == -1
+
+
+def test_a_later_part_of_a_compound_question_keeps_the_first_parts_topic() -> None:
+    from cppcc_qa.answer.question import inherit_context
+
+    first, second = split_compound("2019年财政赤字安排了多少？其中中央和地方各是多少？")
+    p1 = parse_question(first, DIRECTORY)
+    p2 = inherit_context(parse_question(second, DIRECTORY), p1)
+    assert p2.time.years == (2019,) and "赤字" in p2.retrieval_text and "赤字" in p2.context_text
+
+
+def test_a_question_asking_for_a_target_is_answered_by_one() -> None:
+    hits = [_hit("粮食产量1.37万亿斤，创历史新高。", "gwr2022x", "一、2021年工作回顾"),
+            _hit("今年发展主要预期目标是：粮食产量保持在1.3万亿斤以上。", "gwr2022x", "二、2022年总体要求", 2)]
+    years = {"gwr2022x": 2022}.get
+    q = parse_question("2022年政府工作报告定的粮食产量目标是多少？", DIRECTORY)
+    cands = score_candidates(q, hits, ScoringConfig(), lambda t: 1.0, years)
+    assert cands and all("1.3万亿斤" in c.clause.text for c in cands)

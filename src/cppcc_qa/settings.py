@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     soft_match: bool = True
     # A sentence must hold each question word the reports never use, or one of like meaning.
     absent_terms_gate: bool = True
-    soft_min: float = 0.55  # cosine below which a word earns nothing (fitted on the bank: README)
+    soft_min: float = 0.55  # cosine below which a word earns nothing (set by hand; the model weighs the soft signals)
     soft_credit: float = 0.6  # the most a word of like meaning earns, of a word as written
     # Retrieval
     top_k: int = 5

@@ -105,6 +105,12 @@ class ExtractiveComposer:
     # -- choosing ----------------------------------------------------------------------------
     def _select(self, q: ParsedQuestion, hits: Sequence[Hit], cands: list[Candidate]) -> list[Candidate]:
         ranked = sorted(cands, key=lambda c: (-c.score, c.hit_rank))
+        if not q.time.named and not q.time.report_year:
+            # no year named: the latest report that answers, its year said in the reply
+            years = {c: self.report_year(hits[c.hit_rank].chunk.doc_id) for c in ranked}
+            latest = max((y for y in years.values() if y is not None), default=None)
+            if latest is not None:
+                ranked = [c for c in ranked if years[c] in (latest, None)] or ranked
         if len(q.committees) >= 2:
             picks = []
             for committee in q.committees:

@@ -220,14 +220,20 @@ def _resolve_one(
 
 def inherit_context(parsed: ParsedQuestion, first: ParsedQuestion) -> ParsedQuestion:
     """A later part of a compound question ("…多少个项目，总投资有多少？") speaks of the first
-    part's committee and time unless it names its own."""
+    part's committee and time unless it names its own, and, when it is short or opens with
+    "其中", of its topic too."""
     if parsed.committees or parsed.unknown_places:
         committees = parsed.committees
     else:
         committees = first.committees
     when = parsed.time if parsed.time.named or parsed.time.report_year else first.time
     retrieval = parsed.retrieval_text
+    context = parsed.context_text
+    if len(parsed.normalized) <= FOLLOWUP_MAX_CHARS or parsed.normalized.startswith(("其中", "其", "这些", "它")):
+        # "其中中央和地方各是多少？" / "总投资有多少？" speak of the first part's topic
+        retrieval = f"{strip_time(first.focus_text)} {retrieval}"
+        context = f"{context} {first.focus_text}"
     missing = [c for c in committees if c not in retrieval]
     if missing:
         retrieval = f"{' '.join(missing)} {retrieval}"
-    return replace(parsed, committees=committees, time=when, retrieval_text=retrieval)
+    return replace(parsed, committees=committees, time=when, retrieval_text=retrieval, context_text=context)

@@ -86,13 +86,13 @@ class Candidate:
 #: question bank (evaluation/fit.py). "_soft" variants credit words of like meaning (wordsim.py);
 #: the "_gap" ones compare a candidate with the best of its question, the "_margin" ones with the
 #: best candidate giving another answer, and "agreeing_passages" counts other passages giving the
-#: same one.
+#: same one; "echoes_question" says the figure is one the question itself gives ("那23个项目里…").
 SIGNALS: tuple[str, ...] = (
     "clause_recall", "sentence_recall", "clause_recall_soft", "sentence_recall_soft",
     "measure_precision", "measure_precision_soft", "numeric", "shape", "named", "type_fit",
     "passage_rank", "dense_rank", "bm25_rank", "dense_cosine", "time_match", "time_unknown",
     "years_behind", "unit_exact", "other_figures", "absent_missing", "english", "followup",
-    "hand_score", "target_match", "hand_gap", "recall_gap", "hand_margin", "precision_margin",
+    "hand_score", "target_match", "echoes_question", "hand_gap", "recall_gap", "hand_margin", "precision_margin",
     "agreeing_passages",
 )
 
@@ -267,7 +267,10 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
                           and (soft is None or soft.to_text(t, sent.text) < cfg.soft_min))
             if missing and gates:
                 continue  # the question names something the reports never mention, nor anything like it
-            target_match = float(is_target(sent.text) == wants_target)
+            stated = is_target(sent.text)
+            if wants_target and q.qtype == "numeric" and not stated and not (ry is not None and period == Period(ry, ry)):
+                continue  # "…提出的目标是多少" is answered by a target figure (or a plan for the report's year)
+            target_match = float(stated == wants_target)
             where = sent.text + hit.chunk.section
             sent_strict = _weighted_cover(focus, where, idf)
             sent_rec = _weighted_cover(focus, where, idf, soft, cfg) if soft is not None else sent_strict
@@ -297,7 +300,7 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
                         hand = 0.6 * base + 0.4 * prec + prior
                         exact = float(not q.unit or q.unit == qm.quantity.unit)
                         sig = [*common, prec_strict, prec, 1.0, 0.0, 0.0, 1.0, *tail, exact, float(len(counts) - 1),
-                               *after, hand, target_match]
+                               *after, hand, target_match, float(qm.quantity.surface in q.normalized)]
                         raw.append((Candidate(hand, rank, clause, sent, qm, period), sig))
                     continue
                 named = q.qtype in ("entity", "open") and _names_attached(clause.text, focus)
@@ -307,7 +310,8 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
                 bonus = _shape_bonus(q.qtype, clause.text, target, named)
                 hand = base + bonus + prior
                 sig = [*common, 0.0, 0.0, 0.0, bonus, float(named), _type_fit(q.qtype, clause.text), *tail, 0.0,
-                       float(len(counts)), *after, hand, target_match]
+                       float(len(counts)), *after, hand, target_match,
+                       float(bool(counts) and all(m.quantity.surface in q.normalized for m in counts))]
                 raw.append((Candidate(hand, rank, clause, sent, None, period), sig))
     if not raw:
         return []

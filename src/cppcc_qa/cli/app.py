@@ -142,18 +142,42 @@ def eval_cmd(
     gold: Annotated[Path, typer.Argument(help="gold Q&A JSONL (format of shared/eval/dev_gold.jsonl)")],
     as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
     report: Annotated[Optional[Path], typer.Option("--report", help="write a Markdown report with plots here")] = None,
+    split: Annotated[Optional[str], typer.Option(help="only the bank lines of this split: tune | holdout")] = None,
+    add: Annotated[Optional[list[Path]], typer.Option(
+        "--add", help="reports to add to a temporary copy of the index first (e.g. ../shared/eval/reports)")] = None,
+    max_wrong: Annotated[Optional[int], typer.Option(help="exit 1 when there are more wrong answers than this")] = None,
     embedder: EmbedderOpt = None,
     index_dir: IndexOpt = None,
 ) -> None:
-    """Score the service on a gold file: accuracy, citations, refusals, recall@k, MRR, latency."""
-    from cppcc_qa.evaluation.evaluate import evaluate, format_metrics, load_gold, write_report
+    """Score the service on a gold file: accuracy (right/answerable), citations, refusals, wrong
+    answers, recall@k, MRR, latency; conversations take their `history`; derived cases apart."""
+    import shutil
+    import tempfile
 
-    cases = load_gold(gold)
-    svc = service_for(settings_for(embedder, index_dir))
-    result = evaluate(svc, cases)
+    from cppcc_qa.evaluation.evaluate import evaluate, format_metrics, load_gold, write_report
+    from cppcc_qa.ingest.corpus import collect_files
+
+    if split not in (None, "tune", "holdout"):
+        fail(f"--split must be tune or holdout, not {split!r}")
+    cases = load_gold(gold, split)
+    settings = settings_for(embedder, index_dir)
+    with tempfile.TemporaryDirectory(prefix="cppcc-eval-") as tmp:
+        if add:
+            copy = Path(tmp) / "index"
+            shutil.copytree(settings.index_dir, copy, symlinks=True)
+            settings = settings.model_copy(update={"index_dir": copy, "library_dir": Path(tmp) / "library"})
+            files = [(f.name, f.read_bytes()) for f in collect_files(add)]
+            if not files:
+                fail(f"no reports found in {', '.join(map(str, add))}")
+            service_for(settings, warm=False).add_files(files)
+        svc = service_for(settings)
+        result = evaluate(svc, cases)
     if report:
         write_report(result, report)
     print(json.dumps(result.metrics, ensure_ascii=False, indent=2) if as_json else format_metrics(result.metrics))
+    if max_wrong is not None and result.metrics["wrong_answers"] > max_wrong:
+        err.print(f"error: {result.metrics['wrong_answers']} wrong answers, more than --max-wrong {max_wrong}")
+        raise typer.Exit(1)
 
 
 @app.command()

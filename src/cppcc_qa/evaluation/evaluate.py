@@ -59,8 +59,9 @@ class EvalResult:
     metrics: dict = field(default_factory=dict)
 
 
-def load_gold(path: Path) -> list[GoldCase]:
-    """Read a gold JSONL file; a malformed line is an InputError naming the line."""
+def load_gold(path: Path, split: str | None = None) -> list[GoldCase]:
+    """Read a gold JSONL file (only the lines of `split`, "tune" or "holdout", when given: the
+    bank's lines carry one); a malformed line is an InputError naming the line."""
     cases = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -71,6 +72,8 @@ def load_gold(path: Path) -> list[GoldCase]:
             continue
         try:
             g = json.loads(line)
+            if split is not None and g.get("split") != split:
+                continue
             cases.append(GoldCase(
                 id=str(g.get("id", i)), question=g["question"], answers=tuple(g.get("answers") or ()),
                 answerable=bool(g["answerable"]), type=g.get("type", "other"), evidence=tuple(g.get("evidence") or ()),
@@ -80,7 +83,7 @@ def load_gold(path: Path) -> list[GoldCase]:
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"{path}:{i}: not a gold case ({exc})") from exc
     if not cases:
-        raise InputError(f"{path} holds no gold cases")
+        raise InputError(f"{path} holds no gold cases" + (f" of split {split!r}" if split else ""))
     return cases
 
 
@@ -170,6 +173,15 @@ def compute_metrics(results: Sequence[CaseResult]) -> dict:
         "citation_accuracy": round(sum(bool(r.cited) for r in answered) / len(answered), 4) if answered else 0.0,
         "refusal_rate": round(sum(r.correct for r in unans) / len(unans), 4) if unans else 1.0,
         "false_refusals": sum(not r.answer.answerable for r in results if r.case.answerable),
+        # what the referee counts: right of the scored answerable cases, wrong = answered but not
+        # right, plus unanswerable cases answered (a wrong answer is worse than a refusal)
+        "right": sum(r.correct for r in scored),
+        "answerable": len(scored),
+        "unanswerable": len(unans),
+        "wrong_answers": sum(1 for r in scored if r.answer.answerable and not r.correct)
+        + sum(1 for r in unans if r.answer.answerable),
+        "derived": {"n": sum(r.case.type in UNSCORED_TYPES for r in results),
+                    "right": sum(r.correct for r in results if r.case.type in UNSCORED_TYPES)},
         "recall_at_1": round(sum(r.evidence_rank == 1 for r in with_ev) / len(with_ev), 4) if with_ev else 0.0,
         "recall_at_5": round(sum(r.evidence_rank is not None and r.evidence_rank <= 5 for r in with_ev) / len(with_ev), 4) if with_ev else 0.0,
         "mrr": round(statistics.fmean([1 / r.evidence_rank if r.evidence_rank else 0.0 for r in with_ev]), 4) if with_ev else 0.0,
@@ -189,8 +201,10 @@ def compute_metrics(results: Sequence[CaseResult]) -> dict:
 def format_metrics(m: dict) -> str:
     """A readable summary (the --json form has everything)."""
     lines = [
-        f"answer accuracy {m['answer_accuracy']:.3f}   citation accuracy {m['citation_accuracy']:.3f}   "
-        f"refusal rate {m['refusal_rate']:.3f}   false refusals {m['false_refusals']}",
+        f"answer accuracy {m['answer_accuracy']:.3f} ({m['right']}/{m['answerable']})   "
+        f"citation accuracy {m['citation_accuracy']:.3f}   refusal rate {m['refusal_rate']:.3f} "
+        f"(of {m['unanswerable']})   false refusals {m['false_refusals']}   wrong answers {m['wrong_answers']}",
+        f"derived (not scored): {m['derived']['right']}/{m['derived']['n']}",
         f"retrieval recall@1 {m['recall_at_1']:.3f}   recall@5 {m['recall_at_5']:.3f}   MRR {m['mrr']:.3f}",
         f"latency p50 {m['latency_p50_ms']:.1f} ms   p95 {m['latency_p95_ms']:.1f} ms   "
         f"median answer {m['answer_chars_median']} chars   cases {m['cases']}",

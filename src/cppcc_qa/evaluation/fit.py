@@ -128,6 +128,8 @@ def _xy(rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
     return np.array([r.signals for r in rows], dtype=float), np.array([r.label for r in rows])
 
 
+#: Half-width of the window the threshold's utility curve is averaged over.
+SMOOTH_WINDOW = 0.05
 #: Folds (over questions) of the cross-validation whose held-out probabilities set the threshold.
 FOLDS = 5
 
@@ -157,15 +159,22 @@ def _top(probs: Sequence[float], rows: Sequence[Row]) -> dict[str, tuple[float, 
 def choose_threshold(probs: Sequence[float], rows: Sequence[Row], answerable: dict[str, int],
                      wrong_cost: float = WRONG_COST) -> tuple[float, dict[str, float]]:
     """The threshold maximising right − wrong_cost × wrong over each question's best row (by
-    `probs`, one per row), with the counts at it."""
+    `probs`, one per row), with the counts at it. The curve is flat near its top and its argmax
+    jumps from one fit to the next, so the utility is first averaged over a window of
+    ±SMOOTH_WINDOW around each point of a 0.01 grid."""
     best = _top(probs, rows)
-    grid = sorted({round(p, 3) for p, _ in best.values()} | {0.5})
-    scored = []
-    for t in grid:
-        right = sum(1 for p, lab in best.values() if p >= t and lab)
-        wrong = sum(1 for p, lab in best.values() if p >= t and not lab)
-        scored.append((right - wrong_cost * wrong, -t, t, right, wrong))
-    _, _, t, right, wrong = max(scored)
+
+    def counts(t: float) -> tuple[int, int]:
+        return (sum(1 for p, lab in best.values() if p >= t and lab),
+                sum(1 for p, lab in best.values() if p >= t and not lab))
+
+    grid = [round(0.2 + 0.01 * i, 2) for i in range(76)]  # 0.20 … 0.95
+    utility = {t: r - wrong_cost * w for t, (r, w) in ((t, counts(t)) for t in grid)}
+    k = round(SMOOTH_WINDOW / 0.01)
+    smooth = {t: sum(utility[grid[j]] for j in range(max(0, i - k), min(len(grid), i + k + 1)))
+              / (min(len(grid), i + k + 1) - max(0, i - k)) for i, t in enumerate(grid)}
+    t = max(grid, key=lambda x: (smooth[x], -x))
+    right, wrong = counts(t)
     n_ans = sum(answerable.values())
     return t, {"questions": len(answerable), "answerable": n_ans, "right": right, "wrong": wrong,
                "reachable": sum(1 for _, lab in best.values() if lab)}

@@ -17,10 +17,10 @@ __all__ = ["UNITS", "UNIT_ALIASES", "FAMILIES", "ANY_COUNT", "MONEY", "PERCENT",
 #: running text needs one of them to count as a quantity.
 UNITS: tuple[str, ...] = (
     "人次", "场次", "批次", "件次", "户次", "家次", "个月", "小时", "分钟",
-    "平方公里", "平方米", "公里", "千米", "公顷",
+    "平方公里", "平方米", "立方米", "千瓦时", "千瓦", "公里", "千米", "公顷", "公斤",
     "次", "件", "个", "名", "人", "位", "篇", "条", "项", "户", "期", "所", "处", "年", "天",
     "元", "%", "场", "家", "份", "部", "本", "册", "台", "辆", "座", "套", "张", "类", "轮",
-    "组", "支", "批", "倍", "岁", "亩", "吨", "米", "大",
+    "组", "支", "批", "倍", "岁", "亩", "吨", "斤", "米", "大",
 )
 #: Units a question may ask for that the parser does not take from prose: reports write 届 as an
 #: ordinal ("五届市政协"), not a count.
@@ -42,6 +42,8 @@ FAMILIES: dict[str, frozenset[str]] = {
     "time": frozenset("年 天 个月 小时 分钟 岁".split()),
     "area": frozenset("平方公里 平方米 公顷 亩".split()),
     "length": frozenset("公里 千米 米".split()),
+    "weight": frozenset("吨 斤 公斤".split()),
+    "energy": frozenset("千瓦 千瓦时".split()),
 }
 #: A figure in a related unit (same family, other unit) is worth this share of one in the same unit.
 RELATED_FACTOR = 0.85
