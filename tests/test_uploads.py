@@ -217,3 +217,17 @@ def test_first_upload_creates_the_index_and_the_api_starts_answering(tmp_path: P
         assert r.status_code == 200 and r.json()["documents"] == 1, r.text
         health = c.get("/api/health")
         assert health.status_code == 200 and health.json()["index_version"] == r.json()["index_version"]
+
+
+def test_upload_metadata_fields_are_kept_and_bad_ones_refused(client: TestClient, settings: Settings) -> None:
+    files = {"files": ("云岭县报告.txt", "一年来，云岭县政协共收到提案300件，其中立案210件。\n".encode(), "text/plain")}
+    before = client.get("/api/documents").json()["documents"]
+    bad = client.post("/api/documents", files=files, data={"date": "2024-13-01"}, headers=STAFF)
+    assert "2024-13-01" in assert_error(bad, 422, "unreadable_file")["message"]
+    assert client.get("/api/documents").json()["documents"] == before  # nothing half-added
+    r = client.post("/api/documents", files=files, data={"body": "云岭县政协", "date": "2024-01-05"}, headers=STAFF)
+    assert r.status_code == 200, r.text
+    doc = next(d for d in client.get("/api/documents").json()["documents"] if d["source"] == "云岭县报告.txt")
+    assert (doc["body"], doc["date"], doc["kind"]) == ("云岭县政协", "2024-01-05", "政协工作报告")
+    assert doc["title"] == "2024年云岭县报告"  # the year put before a yearly report's title
+    client.delete(f"/api/documents/{doc['doc_id']}", headers=STAFF)

@@ -59,10 +59,16 @@ MAX_FEEDBACK_OFFSET = 1_000_000_000
 # headers) takes beside the files' bytes in the request-size limit.
 MAX_UPLOAD_FILES = 20
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
+_META_FIELDS = ("body", "title", "date", "kind")  # form fields of an upload that override what is inferred
 _UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["files"],
     "properties": {"files": {"type": "array", "maxItems": MAX_UPLOAD_FILES,
-                             "items": {"type": "string", "format": "binary"}}}}}}}
+                             "items": {"type": "string", "format": "binary"}},
+                   **{k: {"type": "string", "description": d} for k, d in (
+                       ("body", "issuing body, e.g. 国务院 or 云岭县政协 (default: inferred)"),
+                       ("title", "the report's title (default: inferred)"),
+                       ("date", "2024, 2024-03 or 2024-03-05 (default: inferred)"),
+                       ("kind", "e.g. 政府工作报告 (default: inferred)"))}}}}}}
 
 # error class -> (status, code, what a reader is told first); subclasses before their bases
 _ERRORS: dict[type[CppccError], tuple[int, str, str]] = {
@@ -94,7 +100,8 @@ class AnswerService(Protocol):
     def passage(self, passage_id: str) -> Any: ...
     def documents(self) -> list[Document]: ...
     def health(self) -> dict[str, Any]: ...
-    def add_files(self, files: list[tuple[str | None, bytes]], max_bytes: int | None = None) -> Any: ...
+    def add_files(self, files: list[tuple[str | None, bytes]], max_bytes: int | None = None,
+                  metadata: dict[str, str | None] | None = None) -> Any: ...
     def remove_document(self, doc_id: str) -> Any: ...
 
 
@@ -288,8 +295,8 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
         engine: _Engine | None = request.app.state.engine
         if engine is None:
             raise IndexMissingError("service not started (lifespan did not run)")
-        files = await _uploaded_files(request)
-        update = await run_in_threadpool(engine.service.add_files, files, settings.max_upload_bytes)
+        files, meta = await _uploaded_files(request)
+        update = await run_in_threadpool(lambda: engine.service.add_files(files, settings.max_upload_bytes, meta))
         if engine.error is not None:  # the upload made the first index: start answering
             await run_in_threadpool(engine.warm_up)
         return update.to_dict()
@@ -308,11 +315,12 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     return app
 
 
-async def _uploaded_files(request: Request) -> list[tuple[str | None, bytes]]:
+async def _uploaded_files(request: Request) -> tuple[list[tuple[str | None, bytes]], dict[str, str | None]]:
     """(name, bytes) of each file in the multipart field `files`, read into memory (never
-    saved under the name it came with)."""
+    saved under the name it came with), and the metadata fields (body, title, date, kind) that
+    apply to them all."""
     try:
-        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=MAX_UPLOAD_FILES)
+        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=MAX_UPLOAD_FILES + len(_META_FIELDS))
     except HTTPException as exc:
         if exc.status_code != 400:  # BodyTooLarge (413) passes through
             raise
@@ -323,7 +331,13 @@ async def _uploaded_files(request: Request) -> list[tuple[str | None, bytes]]:
         if not parts or len(uploads) != len(parts):
             raise InputError(f"send the reports as files in the multipart field 'files' "
                              f"(1 to {MAX_UPLOAD_FILES} of them)")
-        return [(u.filename, await u.read()) for u in uploads]
+        meta: dict[str, str | None] = {}
+        for key in _META_FIELDS:
+            value = form.get(key)
+            if value is not None and not isinstance(value, str):
+                raise InputError(f"the form field {key!r} must be text")
+            meta[key] = value
+        return [(u.filename, await u.read()) for u in uploads], meta
     finally:
         await form.close()
 
