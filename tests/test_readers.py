@@ -447,3 +447,11 @@ def test_text_with_content_usually_gives_a_document(text: str) -> None:
     doc = read_document(Path("a.txt"), ("近年来" + text).encode("utf-8"))
     assert "近年来" in doc.text
     assert doc.committee == detect_committee(doc.text)
+
+
+def test_a_line_of_invisible_characters_does_not_cut_a_sentence_into_a_heading(tmp_path: Path) -> None:
+    path = tmp_path / "r.txt"
+    path.write_text("各位代表：\n\n经济增速是综合性指标，今年预期目标设定\n\u200b\n为6%以上，考虑了经济运行恢复情况。\n",
+                    encoding="utf-8")
+    doc = read_document(path)
+    assert "今年预期目标设定为6%以上" in doc.text and "## 经济增速" not in doc.text

@@ -55,7 +55,7 @@ from cppcc_qa.search.retrieve import FusionConfig, hybrid_search
 from cppcc_qa.search.wordsim import WordVectors
 from cppcc_qa.settings import Settings
 from cppcc_qa.text.normalize import validate_question
-from cppcc_qa.text.periods import parse_period, resolve, section_period
+from cppcc_qa.text.periods import parse_period, resolve, reviews_last_year, section_period
 from cppcc_qa.text.tokenize import tokenize
 
 __all__ = ["QAService", "build_service", "PassageView"]
@@ -167,10 +167,12 @@ class QAService:
 
         directory = CommitteeDirectory((d.committee for d in index.documents), in_corpus)
         years = {d.doc_id: d.year for d in index.documents}
+        reviewing = {d.doc_id for d in index.documents if reviews_last_year(d)}
         composer = ExtractiveComposer(load_replies(self.settings.prompts_dir), index.idf, self.composer_cfg,
                                       directory.committees, crosslingual=self._crosslingual_similarity(),
                                       report_year=years.get, model=self.scorer, words=self._word_vectors(index),
-                                      known=in_corpus if self.settings.absent_terms_gate else None)
+                                      known=in_corpus if self.settings.absent_terms_gate else None,
+                                      reviews=reviewing.__contains__)
         state = _State(index, directory, composer, {c.chunk_id: i for i, c in enumerate(index.chunks)})
         with self._lock:
             self._state = state

@@ -90,7 +90,9 @@ class ExtractiveComposer:
         model: ScorerModel | None = None,
         words: WordVectors | None = None,
         known: Callable[[str], bool] | None = None,
+        reviews: Callable[[str], bool] | None = None,
     ) -> None:
+        self.reviews = reviews or (lambda doc_id: False)
         self.known = known
         self.collecting = False  # evaluation/fit.py: every candidate of the loose pool, unscored
         self.model = model
@@ -231,7 +233,7 @@ class ExtractiveComposer:
             return [], [], "not_found"  # the question asks about words the reports never use
         soft = SoftMatch(self.words, q.normalized, terms_of(q.focus_text)) if self.words is not None and not q.english else None
         cands = score_candidates(q, hits, self.cfg, self.idf, self.report_year, soft, self.known,
-                                 gates=self.model is None and not self.collecting)
+                                 gates=self.model is None and not self.collecting, reviews=self.reviews)
         if q.english:
             cands = self._check_english(q, hits, cands)
         if self.model is not None:

@@ -224,11 +224,12 @@ def _no_year(doc_id: str) -> int | None:
 def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig, idf: Callable[[str], float],
                      report_year: Callable[[str], int | None] = _no_year,
                      soft: SoftMatch | None = None, known: Callable[[str], bool] | None = None,
-                     gates: bool = True) -> list[Candidate]:
+                     gates: bool = True, reviews: Callable[[str], bool] = lambda doc_id: False) -> list[Candidate]:
     """Every clause of the top passages that could answer `q`, with its score. `report_year`
     gives a document's year, against which relative periods ("过去一年") are resolved. With
     `gates` the hand-set floors drop weak candidates; without (a fitted model decides), only the
-    looser generation floors do."""
+    looser generation floors do. `reviews` says whether a report reviews the year before its own
+    (what it says of its own year is then a plan)."""
     focus = terms_of(q.focus_text)
     # Words of the question no report uses: a sentence must hold one of like meaning ("老人" →
     # "人口"), else it does not speak of what was asked ("…里有多少是律师").
@@ -268,9 +269,14 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
             if missing and gates:
                 continue  # the question names something the reports never mention, nor anything like it
             stated = is_target(sent.text)
-            if wants_target and q.qtype == "numeric" and not stated and not (ry is not None and period == Period(ry, ry)):
+            # a report given early in a year, reviewing the one before, plans its own year
+            plan = stated or (ry is not None and reviews(hit.chunk.doc_id) and period == Period(ry, ry))
+            if wants_target and q.qtype == "numeric" and not plan and not (ry is not None and period == Period(ry, ry)):
                 continue  # "…提出的目标是多少" is answered by a target figure (or a plan for the report's year)
-            target_match = float(stated == wants_target)
+            # a plan offered for a year's outcome ("2021年实际新开工…" answered by the 2021 report's
+            # "今年…5.3万个"): questions rarely say which they mean, so the model weighs it
+            target_match = float(stated == wants_target) - float(plan and bool(asked) and not wants_target
+                                                                 and q.time.report_year is None)
             where = sent.text + hit.chunk.section
             sent_strict = _weighted_cover(focus, where, idf)
             sent_rec = _weighted_cover(focus, where, idf, soft, cfg) if soft is not None else sent_strict

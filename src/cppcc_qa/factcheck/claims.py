@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from cppcc_qa.factcheck.figures import CLAUSE_BREAKS, SENTENCE_BREAKS
 from cppcc_qa.records import Chunk, Document, Figure
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities
+from cppcc_qa.text.periods import is_year
 from cppcc_qa.text.tokenize import content_terms
 from cppcc_qa.text.units import compatibility
 
@@ -52,7 +53,6 @@ MEASURE_COVERAGE_WEIGHT = 0.3
 #: Words shorter than this (single characters: 件, 个, 共) carry no measure.
 MIN_TERM_CHARS = 2
 #: Claim numbers without a unit that look like years are dates, not figures.
-YEAR_RANGE = (1900, 2100)
 #: Qualifiers: "more than" (an interval above the value), "nearly/under" (below), "about" (around).
 ABOVE = frozenset({"余", "多", "以上", "超过", "逾"})
 BELOW = frozenset({"近", "不足", "不到", "以内"})
@@ -185,11 +185,11 @@ def claim_quantities(text: str) -> list[QuantityMatch]:
     with_unit, bare = [], []
     for m in find_quantities(text):
         q = m.quantity
-        if q.unit == "年" and not q.qualifier and YEAR_RANGE[0] <= q.value <= YEAR_RANGE[1]:
+        if q.unit == "年" and not q.qualifier and is_year(q.value):
             continue
         if q.unit:
             with_unit.append(m)
-        elif not (YEAR_RANGE[0] <= q.value <= YEAR_RANGE[1] or _DATE_AFTER.match(text[m.end :])):
+        elif not (is_year(q.value) or _DATE_AFTER.match(text[m.end :])):
             bare.append(m)
     return with_unit or bare
 

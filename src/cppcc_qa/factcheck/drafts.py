@@ -10,7 +10,6 @@ against the committee named last before it in the draft.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from cppcc_qa.errors import InputError
 from cppcc_qa.factcheck.claims import claim_quantities
 from cppcc_qa.factcheck.textcheck import ROLE_WORDS
 from cppcc_qa.records import Verdict
+from cppcc_qa.text.periods import years_in
 from cppcc_qa.text.places import body_aliases
 from cppcc_qa.text.spans import Span, split_clauses, split_sentences
 from cppcc_qa.text.tokenize import place_names
@@ -30,7 +30,6 @@ __all__ = ["Statement", "DraftCheck", "split_statements", "check_draft", "MAX_DR
 
 #: A draft is a report or a speech, not a book: longer texts should be checked in parts.
 MAX_DRAFT_CHARS = 20000
-_YEAR = re.compile(r"[0-9]{4}年|[零〇一二三四五六七八九]{4}年")
 _FACT_MARKS = ("《", "“", "「")
 VERDICT_KINDS = ("supported", "refuted", "not_found")
 
@@ -59,7 +58,7 @@ def _figure_groups(sentence: Span) -> list[tuple[int, int]]:
 
 def _names_a_fact(text: str, own_places: set[str]) -> bool:
     """True when a sentence without a figure names something checkable (see the module docstring)."""
-    if any(m in text for m in _FACT_MARKS) or _YEAR.search(text) or any(w in text for w in ROLE_WORDS):
+    if any(m in text for m in _FACT_MARKS) or years_in(text) or any(w in text for w in ROLE_WORDS):
         return True
     return any(p not in own_places and p.rstrip("市县区") not in own_places for p in place_names(text))
 

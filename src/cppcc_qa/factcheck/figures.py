@@ -20,6 +20,7 @@ from typing import Any
 
 from cppcc_qa.records import Chunk, Document, Figure
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities, normalize_numerals
+from cppcc_qa.text.periods import years_in
 
 __all__ = ["extract_figures", "figures_to_rows", "figures_csv", "filter_figures", "FIGURE_FIELDS"]
 
@@ -56,9 +57,7 @@ _AFTER_STOPS = CLAUSE_BREAKS + "、“”\"「」"
 _AFTER_LEADING = "的来之"
 _OPEN_PARENS = "（("
 _CLOSE_PARENS = "）)"
-_YEAR_DIGITS = 4
 _MAGNITUDE_CHARS = "万亿"
-_CN_YEAR = re.compile(r"[零〇一二三四五六七八九]{4}")
 
 
 def _is_date(m: QuantityMatch) -> bool:
@@ -69,7 +68,7 @@ def _is_date(m: QuantityMatch) -> bool:
     if q.unit != "年" or q.qualifier:
         return False
     number = q.surface[: -len(q.unit)].strip()
-    return (number.isdigit() and len(number) == _YEAR_DIGITS) or bool(_CN_YEAR.fullmatch(number))
+    return bool(years_in(number + "年"))
 
 
 def _break_before(text: str, pos: int, breaks: str, floor: int = 0) -> int:

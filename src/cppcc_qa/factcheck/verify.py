@@ -48,7 +48,7 @@ from cppcc_qa.factcheck.figures import filter_figures
 from cppcc_qa.factcheck.textcheck import ROLE_WORDS, Alignment, Sentence, align, is_content, split_atoms
 from cppcc_qa.records import Citation, Document, Figure, Hit, Verdict
 from cppcc_qa.text.numerals import QuantityMatch
-from cppcc_qa.text.periods import Period, parse_period, question_time, resolve, section_period
+from cppcc_qa.text.periods import Period, question_time, resolve, reviews_last_year, section_period
 from cppcc_qa.text.places import place_of
 from cppcc_qa.text.targets import asks_target, is_target
 from cppcc_qa.text.tokenize import place_names, tokenize
@@ -154,16 +154,6 @@ def _period_of(ctx: FigureContext, ry: int | None, facts: FactIndex) -> Period |
     chunk = facts.chunks.get(ctx.figure.passage_id)
     return (resolve(ctx.sentence, ry) or resolve(ctx.paragraph[:PERIOD_LEAD_CHARS], ry)
             or section_period(chunk.section if chunk else "", ry))
-
-
-def _reviews_last_year(documents: Sequence[Document]) -> dict[str, bool]:
-    """Reports given early in a year, reviewing the one before (period "2020—2021" in a 2021
-    report): what they say of their own year ("今年…5.3万个") is a plan, not an outcome."""
-    out = {}
-    for d in documents:
-        p = parse_period(d.period)
-        out[d.doc_id] = p is not None and d.year is not None and p.start < d.year
-    return out
 
 
 #: Characters before a claim figure whose words must not be swapped for others ("中央"→"地方").
@@ -326,7 +316,7 @@ class Verifier:
         year's figure never supports or refutes a claim. Targets answer targets only."""
         when = question_time(claim_text)
         years = {d.doc_id: d.year for d in documents}
-        reviews = _reviews_last_year(documents)
+        reviews = {d.doc_id: reviews_last_year(d) for d in documents}
         target = asks_target(claim_text)
 
         def ok(ctx: FigureContext) -> bool:

@@ -58,12 +58,18 @@ class Sniffed:
     text: str = ""
 
 
+_INVISIBLE_LINE = re.compile(r"^[\u200b-\u200f\u2060\ufeff\u00ad]+\n", re.M)
+
+
 def clean_text(text: str) -> str:
     """NFC, line ends folded to \\n, control characters (except \\n and \\t) removed.
 
     Traditional characters are kept: documents are quoted as written.
     """
     text = _LINE_BREAKS.sub("\n", text)
+    # a line of nothing but invisible characters is no line: left empty, it would read as the
+    # blank line that ends a heading, cutting a sentence in two
+    text = _INVISIBLE_LINE.sub("", text)
     return unicodedata.normalize("NFC", _CONTROL.sub("", text))
 
 

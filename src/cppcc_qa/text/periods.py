@@ -14,9 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cppcc_qa.records import Document
+
 __all__ = [
     "Period", "YEAR_MIN", "YEAR_MAX", "is_year", "years_in", "resolve", "section_period",
-    "QuestionTime", "question_time", "year_of_date", "parse_date", "date_in_text", "strip_time", "parse_period",
+    "QuestionTime", "question_time", "year_of_date", "parse_date", "date_in_text", "strip_time", "parse_period", "reviews_last_year",
     "FIVE_YEAR_PLANS",
 ]
 
@@ -255,3 +257,10 @@ _TIME_WORDS = re.compile(
 def strip_time(text: str) -> str:
     """The text without its time expressions (they are matched as periods, not as words)."""
     return re.sub(r"\s+", " ", _TIME_WORDS.sub(" ", text)).strip()
+
+
+def reviews_last_year(doc: Document) -> bool:
+    """Whether a report was given early in its year and reviews the year before (period
+    "2020—2021" on a 2021 report): what it says of its own year ("今年…5.3万个") is a plan."""
+    p = parse_period(doc.period)
+    return p is not None and doc.year is not None and p.start < doc.year
