@@ -55,15 +55,14 @@ from cppcc_qa.search.retrieve import FusionConfig, hybrid_search
 from cppcc_qa.search.wordsim import WordVectors
 from cppcc_qa.settings import Settings
 from cppcc_qa.text.normalize import validate_question
-from cppcc_qa.text.periods import parse_period, resolve, reviews_last_year, section_period
+from cppcc_qa.text.periods import parse_period, period_of, reviews_last_year
 from cppcc_qa.text.tokenize import tokenize
 
 __all__ = ["QAService", "build_service", "PassageView"]
 
 logger = logging.getLogger(__name__)
 
-RELOAD_CHECK_SECONDS = 1.0
-PERIOD_LEAD_CHARS = 12  # a passage's opening words that may name its period ("过去一年，…")  # how often a request may look whether a newer index version is current
+RELOAD_CHECK_SECONDS = 1.0  # how often a request may look whether a newer index version is current
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,7 @@ class _State:
     directory: CommitteeDirectory
     composer: ExtractiveComposer
     chunk_pos: dict[str, int]
+    years: dict[str, int | None]  # doc_id → the year its report was given in
 
 
 class QAService:
@@ -173,7 +173,7 @@ class QAService:
                                       report_year=years.get, model=self.scorer, words=self._word_vectors(index),
                                       known=in_corpus if self.settings.absent_terms_gate else None,
                                       reviews=reviewing.__contains__)
-        state = _State(index, directory, composer, {c.chunk_id: i for i, c in enumerate(index.chunks)})
+        state = _State(index, directory, composer, {c.chunk_id: i for i, c in enumerate(index.chunks)}, years)
         with self._lock:
             self._state = state
 
@@ -294,12 +294,11 @@ class QAService:
         of another period (resolved against its report's date)."""
         if not parsed.time.named:
             return None
-        years = {d.doc_id: d.year for d in st.index.documents}
 
         def off(chunk: Chunk) -> bool:
-            ry = years.get(chunk.doc_id)
+            ry = st.years.get(chunk.doc_id)
             asked = parsed.time.period_years(ry)
-            p = resolve(chunk.text[:PERIOD_LEAD_CHARS], ry) or section_period(chunk.section, ry)
+            p = period_of("", chunk.text, chunk.section, ry)
             return bool(asked) and p is not None and not p.fits(asked)
 
         return off

@@ -94,7 +94,6 @@ class ExtractiveComposer:
     ) -> None:
         self.reviews = reviews or (lambda doc_id: False)
         self.known = known
-        self.collecting = False  # evaluation/fit.py: every candidate of the loose pool, unscored
         self.model = model
         self.words = words
         self.report_year = report_year or (lambda doc_id: None)
@@ -109,10 +108,10 @@ class ExtractiveComposer:
         ranked = sorted(cands, key=lambda c: (-c.score, c.hit_rank))
         if not q.time.named and not q.time.report_year:
             # no year named: the latest report that answers, its year said in the reply
-            years = {c: self.report_year(hits[c.hit_rank].chunk.doc_id) for c in ranked}
-            latest = max((y for y in years.values() if y is not None), default=None)
+            years = [self.report_year(hits[c.hit_rank].chunk.doc_id) for c in ranked]
+            latest = max((y for y in years if y is not None), default=None)
             if latest is not None:
-                ranked = [c for c in ranked if years[c] in (latest, None)] or ranked
+                ranked = [c for c, y in zip(ranked, years) if y in (latest, None)] or ranked
         if len(q.committees) >= 2:
             picks = []
             for committee in q.committees:
@@ -215,13 +214,15 @@ class ExtractiveComposer:
         when = ""
         if c.period is not None and not q.time.named and c.period.label.rstrip("年") not in words:
             when = (self.replies.when_en if q.english else self.replies.when).format(period=c.period.label)
-        source = display_name(hit.chunk.committee, "", hit.chunk.title)
+        source = display_name(hit.chunk.committee, hit.chunk.title)
         return {"committee": hit.chunk.committee or source, "title": hit.chunk.title, "source": source,
                 "when": when, "span": words, "n": n}
 
-    def candidates(self, q: ParsedQuestion, hits: Sequence[Hit]) -> tuple[list[Candidate], list[Hit], str]:
+    def candidates(self, q: ParsedQuestion, hits: Sequence[Hit],
+                   loose: bool = False) -> tuple[list[Candidate], list[Hit], str]:
         """The scored candidates (by the fitted model when one is loaded), the hits they index
-        and, when there can be none, why ("unknown_committee", "not_found")."""
+        and, when there can be none, why ("unknown_committee", "not_found"). `loose` keeps the
+        whole pool a fitted model sees even without one (evaluation/fit.py)."""
         if q.unknown_places and not q.committees:
             return [], [], "unknown_committee"
         if q.committees:
@@ -233,7 +234,7 @@ class ExtractiveComposer:
             return [], [], "not_found"  # the question asks about words the reports never use
         soft = SoftMatch(self.words, q.normalized, terms_of(q.focus_text)) if self.words is not None and not q.english else None
         cands = score_candidates(q, hits, self.cfg, self.idf, self.report_year, soft, self.known,
-                                 gates=self.model is None and not self.collecting, reviews=self.reviews)
+                                 gates=self.model is None and not loose, reviews=self.reviews)
         if q.english:
             cands = self._check_english(q, hits, cands)
         if self.model is not None:

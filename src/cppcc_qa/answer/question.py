@@ -29,8 +29,6 @@ _ENTITY = re.compile(r"什么|哪个|哪部|哪项|哪里|叫|名称|what|which|
 _MULTI = re.compile(r"各[有是为]?(?:多少|几)|分别|各自|both|respectively|each", re.I)
 _FOLLOWUP_LEAD = re.compile(r"^(?:那么|那|还有|另外|and|what about|how about)\s*", re.I)
 _FOLLOWUP_TAIL = re.compile(r"(?:的|又|是)?(?:呢|吗)?[？?。!！\s]*$")
-# After the words naming a report: "…报告里说", "…报告中提到" say where, not what.
-_REF_TAIL = re.compile(r"\0(?:里面|里|中|上)?(?:说|提到|讲|写|指出|显示)?(?:的|了|，|,)?")
 # A follow-up is short; longer questions stand on their own.
 FOLLOWUP_MAX_CHARS = 14
 
@@ -84,8 +82,8 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
     mentions = directory.mentions(norm)
     english = not re.search(r"[\u4e00-\u9fff]", norm)
     when = question_time(norm)
-    focus = strip_time(_strip_committees(_REF_TAIL.sub(" ", norm.replace(when.report_ref, "\0"))
-                                         if when.report_ref else norm, mentions.known))
+    focus = strip_time(_strip_committees(norm.replace(when.report_ref, " ") if when.report_ref else norm,
+                                         mentions.known))
     lexical = ""
     unmatched: tuple[str, ...] = ()
     unit = asked_unit(norm)

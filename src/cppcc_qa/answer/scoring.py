@@ -21,7 +21,7 @@ from cppcc_qa.search.wordsim import SoftMatch
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities
 from cppcc_qa.text.periods import Period, is_year, resolve, section_period
 from cppcc_qa.text.spans import Span, split_clauses, split_sentences
-from cppcc_qa.text.targets import asks_target, is_target
+from cppcc_qa.text.targets import asks_target, is_plan, is_target
 from cppcc_qa.text.tokenize import QUESTION_WORDS, STOPWORDS, tokenize
 from cppcc_qa.text.units import compatible, is_unit_word
 
@@ -269,8 +269,7 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
             if missing and gates:
                 continue  # the question names something the reports never mention, nor anything like it
             stated = is_target(sent.text)
-            # a report given early in a year, reviewing the one before, plans its own year
-            plan = stated or (ry is not None and reviews(hit.chunk.doc_id) and period == Period(ry, ry))
+            plan = is_plan(sent.text, period, ry, reviews(hit.chunk.doc_id))
             if wants_target and q.qtype == "numeric" and not plan and not (ry is not None and period == Period(ry, ry)):
                 continue  # "…提出的目标是多少" is answered by a target figure (or a plan for the report's year)
             # a plan offered for a year's outcome ("2021年实际新开工…" answered by the 2021 report's

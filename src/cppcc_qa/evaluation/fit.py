@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 from cppcc_qa.answer.model import DEFAULT_MODEL_PATH, ScorerModel, save_model
 from cppcc_qa.answer.question import inherit_context, split_compound
 from cppcc_qa.answer.scoring import SIGNALS
+from cppcc_qa.evaluation.evaluate import norm
 from cppcc_qa.records import Turn
 from cppcc_qa.service import QAService, build_service
 from cppcc_qa.settings import Settings
@@ -44,10 +44,6 @@ TREE_LEARNING_RATE = 0.05
 REPORT_DOC_PREFIX = "gwr"
 
 
-def _norm(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
-
-
 @dataclass(frozen=True)
 class Row:
     qid: str
@@ -59,13 +55,13 @@ class Row:
 def _label(words: str, passage: str, gold: dict[str, Any]) -> int:
     if not gold.get("answerable", True):
         return 0
-    w, p = _norm(words), _norm(passage)
-    if not any(_norm(a) in w for a in [*gold.get("answers", []), *gold.get("answers_all", [])]):
+    w, p = norm(words), norm(passage)
+    if not any(norm(a) in w for a in [*gold.get("answers", []), *gold.get("answers_all", [])]):
         return 0
-    if any(_norm(x) in w for x in gold.get("wrong", [])):
+    if any(norm(x) in w for x in gold.get("wrong", [])):
         return 0
     ev = gold.get("evidence", [])
-    return int(not ev or any(_norm(e) in p for e in ev))
+    return int(not ev or any(norm(e) in p for e in ev))
 
 
 def collect(service: QAService, golds: Iterable[dict[str, Any]]) -> tuple[list[Row], dict[str, int]]:
@@ -74,7 +70,6 @@ def collect(service: QAService, golds: Iterable[dict[str, Any]]) -> tuple[list[R
     answerable: dict[str, int] = {}
     st = service.state()
     composer = st.composer
-    composer.collecting = True  # the loose pool, as the fitted model will see it
     for gold in golds:
         if gold.get("type") == "derived":
             continue
@@ -86,7 +81,7 @@ def collect(service: QAService, golds: Iterable[dict[str, Any]]) -> tuple[list[R
             parsed = service.parse(piece, turns, st)
             parsed = inherit_context(parsed, first) if first is not None else parsed
             first = first or parsed
-            cands, hits, _ = composer.candidates(parsed, service.retrieve(parsed, st=st))
+            cands, hits, _ = composer.candidates(parsed, service.retrieve(parsed, st=st), loose=True)
             for c in cands:
                 words, _, _ = composer._span(c, composer.cfg.context_budget, whole=parsed.multi)
                 rows.append(Row(f"{qid}#{k}" if k else qid, c.signals,

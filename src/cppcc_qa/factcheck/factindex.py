@@ -8,21 +8,23 @@ original, so what is matched on the copy is quoted from the original.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cppcc_qa.factcheck.claims import FigureContext, figure_contexts
 from cppcc_qa.factcheck.figures import extract_figures
 from cppcc_qa.factcheck.textcheck import Sentence
-from cppcc_qa.records import Chunk, Figure
+from cppcc_qa.records import Chunk, Document, Figure
 from cppcc_qa.text.normalize import normalize_question
+from cppcc_qa.text.periods import Period, period_of, reviews_last_year
 from cppcc_qa.text.places import body_aliases
 from cppcc_qa.text.spans import split_clauses, split_sentences
+from cppcc_qa.text.targets import is_plan
 
 if TYPE_CHECKING:
     from cppcc_qa.indexing.store import IndexData
 
-__all__ = ["FactIndex", "build_facts", "committee_words", "strip_committees", "named_outside_titles",
+__all__ = ["FactIndex", "FigureTime", "build_facts", "committee_words", "strip_committees", "named_outside_titles",
            "quote_clause"]
 
 #: How many of one committee's `committee_words` are full names (the rest are places, which are
@@ -41,6 +43,27 @@ class FactIndex:
     chunks: dict[str, Chunk]
     committees: tuple[str, ...]
     idf: Callable[[str], float]  # the term weights of the same index version
+    times: dict[str, FigureTime] = field(default_factory=dict)  # figure_id → when it speaks of
+
+
+@dataclass(frozen=True)
+class FigureTime:
+    """When a report figure speaks of, taken once per index version: its report's year, its
+    period (`periods.period_of`) and whether it is a plan (`targets.is_plan`)."""
+
+    report_year: int | None
+    period: Period | None
+    plan: bool
+
+
+def _figure_time(ctx: FigureContext, doc: Document | None, chunks: dict[str, Chunk]) -> FigureTime:
+    ry = doc.year if doc is not None else None
+    chunk = chunks.get(ctx.figure.passage_id)
+    period = period_of(ctx.sentence, ctx.paragraph, chunk.section if chunk else "", ry)
+    # the sentence read back to the full stop before it ("主要预期目标是：…；城镇新增就业1100万人以上")
+    i = ctx.paragraph.find(ctx.sentence)
+    full = ctx.paragraph[ctx.paragraph.rfind("。", 0, i) + 1 : i + len(ctx.sentence)] if i >= 0 else ctx.sentence
+    return FigureTime(ry, period, is_plan(full, period, ry, doc is not None and reviews_last_year(doc)))
 
 
 def build_facts(index: IndexData) -> FactIndex:
@@ -49,10 +72,12 @@ def build_facts(index: IndexData) -> FactIndex:
     sentences = [Sentence(c.committee, c.doc_id, c.chunk_id, c.start + s.start, c.start + s.end, s.text,
                           normalize_question(s.text))
                  for c in index.chunks for s in split_sentences(c.text)]
-    return FactIndex(index.version, tuple(figures),
-                     tuple(figure_contexts(index.documents, index.chunks, figures)), tuple(sentences),
-                     {c.chunk_id: c for c in index.chunks},
-                     tuple(dict.fromkeys(d.committee for d in index.documents)), index.idf)
+    contexts = tuple(figure_contexts(index.documents, index.chunks, figures))
+    chunks = {c.chunk_id: c for c in index.chunks}
+    docs = {d.doc_id: d for d in index.documents}
+    times = {c.figure.figure_id: _figure_time(c, docs.get(c.figure.doc_id), chunks) for c in contexts}
+    return FactIndex(index.version, tuple(figures), contexts, tuple(sentences), chunks,
+                     tuple(dict.fromkeys(d.committee for d in index.documents)), index.idf, times)
 
 
 def committee_words(committees: Sequence[str]) -> list[str]:

@@ -46,16 +46,13 @@ from cppcc_qa.factcheck.factindex import (
 )
 from cppcc_qa.factcheck.figures import filter_figures
 from cppcc_qa.factcheck.textcheck import ROLE_WORDS, Alignment, Sentence, align, is_content, split_atoms
-from cppcc_qa.records import Citation, Document, Figure, Hit, Verdict
+from cppcc_qa.records import Citation, Figure, Hit, Verdict
 from cppcc_qa.text.numerals import QuantityMatch
-from cppcc_qa.text.periods import Period, question_time, resolve, reviews_last_year, section_period
+from cppcc_qa.text.periods import question_time
 from cppcc_qa.text.places import place_of
-from cppcc_qa.text.targets import asks_target, is_target
+from cppcc_qa.text.targets import asks_target
 from cppcc_qa.text.tokenize import place_names, tokenize
 from cppcc_qa.text.validate import clean_text
-
-#: A paragraph's opening words that may name the period of all it says ("过去一年，…").
-PERIOD_LEAD_CHARS = 12
 
 if TYPE_CHECKING:
     from cppcc_qa.answer.question import ParsedQuestion
@@ -148,14 +145,6 @@ class _Outcome:
     expected: str | None = None
 
 
-def _period_of(ctx: FigureContext, ry: int | None, facts: FactIndex) -> Period | None:
-    """The period a report figure speaks of: by its sentence, its paragraph's opening words or
-    its section heading, resolved against its report's year."""
-    chunk = facts.chunks.get(ctx.figure.passage_id)
-    return (resolve(ctx.sentence, ry) or resolve(ctx.paragraph[:PERIOD_LEAD_CHARS], ry)
-            or section_period(chunk.section if chunk else "", ry))
-
-
 #: Characters before a claim figure whose words must not be swapped for others ("中央"→"地方").
 SWAP_WINDOW = 8
 
@@ -170,15 +159,6 @@ def _swapped_words(before: str, ctx: FigureContext) -> list[str]:
     missing = [t for t in words if t not in ctx.clause and t in ctx.sentence.replace(ctx.clause, " ")]
     extra = [t for t in own if t not in before]
     return missing if missing and extra else []
-
-
-def _states_target(ctx: FigureContext) -> bool:
-    """Whether a report figure is a target: its sentence, read back to the full stop before it
-    ("今年发展主要预期目标是：…；城镇新增就业1100万人以上"), is in plan language."""
-    para, sent = ctx.paragraph, ctx.sentence
-    i = para.find(sent)
-    full = para[para.rfind("。", 0, i) + 1 : i + len(sent)] if i >= 0 else sent
-    return is_target(full)
 
 
 def _fig_label(f: Figure) -> str:
@@ -250,8 +230,7 @@ class Verifier:
             return CheckedVerdict(claim, NOT_FOUND, f"已收录的报告中没有关于{places}的工作报告，无法核对这一说法。",
                                   index_version=facts.version)
         quantities = claim_quantities(text)
-        years = {d.doc_id: d.year for d in st.index.documents}
-        in_time, dated = self._in_time(text, st.index.documents, facts), self._dated(text, years, facts)
+        in_time, dated = self._claim_time(text, facts)
         outcomes = [self._check_figure(text, quantities, i, committees, facts, in_time, dated)
                     for i in range(len(quantities))]
         if outcomes and all(o.verdict == SUPPORTED for o in outcomes):
@@ -308,48 +287,34 @@ class Verifier:
 
     # -- figures -----------------------------------------------------------------------------
     @staticmethod
-    def _in_time(claim_text: str, documents: Sequence[Document], facts: FactIndex) -> Callable[[FigureContext], bool]:
-        """Whether a report figure may speak of the claim's time: from the report the claim names
-        ("2021年政府工作报告提出…"), and of the year it names ("2021年，全国…") — resolved against
-        the figure's report date, by its sentence, its paragraph's opening words or its section.
-        A figure whose period is unknown may; one of another period may not, so that another
-        year's figure never supports or refutes a claim. Targets answer targets only."""
+    def _claim_time(claim_text: str, facts: FactIndex) -> tuple[Callable[[FigureContext], bool],
+                                                                  Callable[[FigureContext], bool]]:
+        """Two tests of a report figure against the claim's time (each figure's own time was
+        taken once per index version, `FactIndex.times`):
+        - may it speak of it: from the report the claim names ("2021年政府工作报告提出…") and of
+          the year it names ("2021年，全国…"), a plan only for a plan; one of unknown period may,
+          so that another year's figure never supports or refutes a claim;
+        - is its period known when the claim names one: only such a figure may refute."""
         when = question_time(claim_text)
-        years = {d.doc_id: d.year for d in documents}
-        reviews = {d.doc_id: reviews_last_year(d) for d in documents}
         target = asks_target(claim_text)
 
-        def ok(ctx: FigureContext) -> bool:
-            f = ctx.figure
-            ry = years.get(f.doc_id)
-            if when.report_year and ry != when.report_year:
+        def in_time(ctx: FigureContext) -> bool:
+            t = facts.times[ctx.figure.figure_id]
+            if when.report_year and t.report_year != when.report_year:
                 return False
-            asked = when.period_years(ry)
-            # "2021年政府工作报告安排…": a report's plans for its own year are what the claim is about
+            asked = when.period_years(t.report_year)
             # "2021年政府工作报告安排…" (a report, no period) may be a plan or a result: both may answer
             if target or asked:
-                plan = target or (when.report_year is not None and asked == (ry,))
-                own_year = ry is not None and reviews.get(f.doc_id, False) and _period_of(ctx, ry, facts) == Period(ry, ry)
-                if (_states_target(ctx) or own_year) != plan:
+                plan = target or (when.report_year is not None and asked == (t.report_year,))
+                if t.plan != plan:
                     return False  # a target is never evidence for an outcome, nor the reverse
-            if not asked:
-                return True
-            period = _period_of(ctx, ry, facts)
-            return period is None or period.fits(asked)
+            return not asked or t.period is None or t.period.fits(asked)
 
-        return ok
+        def dated(ctx: FigureContext) -> bool:
+            t = facts.times[ctx.figure.figure_id]
+            return not when.period_years(t.report_year) or t.period is not None
 
-    @staticmethod
-    def _dated(claim_text: str, years: dict[str, int | None], facts: FactIndex) -> Callable[[FigureContext], bool]:
-        """Whether a figure's period is known when the claim names one: only such a figure may
-        refute (one of unknown period may be another year's)."""
-        when = question_time(claim_text)
-
-        def ok(ctx: FigureContext) -> bool:
-            ry = years.get(ctx.figure.doc_id)
-            return not when.period_years(ry) or _period_of(ctx, ry, facts) is not None
-
-        return ok
+        return in_time, dated
 
     def _check_figure(self, text: str, quantities: list[QuantityMatch], i: int,
                       committees: tuple[str, ...], facts: FactIndex,
@@ -390,13 +355,12 @@ class Verifier:
             f = match.figure
             note = _approx_note(f, claimed, agreement)
             return _Outcome(SUPPORTED, f"报告：{_fig_label(f)}。{note}", (self._fig_evidence(facts, match.context),))
-        if kind == REFUTED and not dated(_decided(kind, match).context):
-            f = _decided(kind, match).figure
-            return _Outcome(NOT_FOUND, f"报告中的{f.surface}（{_fig_label(f)}）说的是哪一年不明确，无法核对“{claimed}”。",
-                            (self._fig_evidence(facts, _decided(kind, match).context),))
         if kind == REFUTED:
             match = _decided(kind, match)
             f = match.figure
+            if not dated(match.context):
+                return _Outcome(NOT_FOUND, f"报告中的{f.surface}（{_fig_label(f)}）说的是哪一年不明确，无法核对“{claimed}”。",
+                                (self._fig_evidence(facts, match.context),))
             why = f"报告为{f.surface}，而非{claimed}（{_fig_label(f)}）。"
             ev = [self._fig_evidence(facts, match.context)]
             if other is not None:

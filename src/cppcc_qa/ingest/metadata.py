@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from cppcc_qa.errors import IngestError
 from cppcc_qa.text.periods import date_in_text, parse_date, section_period, year_of_date, years_in
+from cppcc_qa.text.places import LEVEL_PATTERN
 
 __all__ = ["ReportMeta", "infer_metadata", "KINDS", "display_name"]
 
@@ -36,7 +37,7 @@ KINDS: tuple[tuple[str, str], ...] = (
 _TITLE_WORDS = re.compile(r"报告|综述|公报|讲话|规划|纲要|总结|情况")
 _HEADING = re.compile(r"^##\s+(.+?)\s*$", re.M)
 _SPEAKER = re.compile(r"我代表([\u4e00-\u9fff]{0,20}?(?:国务院|人民政府|常务委员会|常委会|委员会))")
-_GOVERNMENT = re.compile(r"([\u4e00-\u9fff]{2,10}?(?:省|市|县|区|州|自治区))人民政府")
+_GOVERNMENT = re.compile(rf"([\u4e00-\u9fff]{{1,10}}?{LEVEL_PATTERN})人民政府")
 #: How far into the text the date line of a speech is looked for.
 DATE_LINE_CHARS = 800
 _REVIEW = re.compile(r"((?:19|20)\d{2})年[^，。]{0,6}(?:工作)?回顾")
@@ -116,7 +117,7 @@ def infer_metadata(text: str, stem: str, committee: str, given: dict[str, str], 
     return ReportMeta(body, kind, title, date, period)
 
 
-def display_name(committee: str, body: str, title: str) -> str:
+def display_name(committee: str, title: str) -> str:
     """How a reply names where a passage comes from: the committee, else the title (which for
-    a yearly report carries its year), else the body; never empty."""
-    return committee or title or body or "报告"
+    a yearly report carries its year); never empty."""
+    return committee or title or "报告"

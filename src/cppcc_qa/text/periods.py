@@ -18,7 +18,7 @@ from cppcc_qa.records import Document
 
 __all__ = [
     "Period", "YEAR_MIN", "YEAR_MAX", "is_year", "years_in", "resolve", "section_period",
-    "QuestionTime", "question_time", "year_of_date", "parse_date", "date_in_text", "strip_time", "parse_period", "reviews_last_year",
+    "QuestionTime", "question_time", "year_of_date", "parse_date", "date_in_text", "strip_time", "parse_period", "reviews_last_year", "period_of", "LEAD_CHARS",
     "FIVE_YEAR_PLANS",
 ]
 
@@ -45,7 +45,9 @@ _RELATIVE: tuple[tuple[str, int], ...] = (
 #: A year right before one of these names a report, not the period asked about.
 _REPORT_REF = re.compile(
     r"((?:19|20)\d{2})\s*年?\s*(?:的|那份|那个|这份|版|度)?\s*"
-    r"(?:《)?(?:[\u4e00-\u9fff]{0,8}?)(?:工作报告|报告|综述|讲话|公报)"
+    r"(?:《)?(?:[\u4e00-\u9fff]{0,8}?)(?:工作报告|报告|综述|讲话|公报)》?"
+    # "…报告里说，" / "…报告中提到": where, not what
+    r"(?:里面|里|中|上)?(?:说|提到|讲|写|指出|显示)?(?:的|了)?[，,]?"
 )
 
 
@@ -153,6 +155,17 @@ def section_period(heading: str, report_year: int | None) -> Period | None:
 
 _DATE = re.compile(r"^\s*((?:19|20)\d{2})(?:[-./年](\d{1,2})(?:[-./月](\d{1,2})日?)?月?)?\s*$")
 _DATE_IN_TEXT = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日")
+
+
+#: A paragraph's opening words that may name the period of all it says ("过去一年，…").
+LEAD_CHARS = 12
+
+
+def period_of(sentence: str, paragraph: str, heading: str, report_year: int | None) -> Period | None:
+    """The period a report sentence speaks of: by its own words, else by its paragraph's opening
+    words, else by its section heading, each resolved against the report's year."""
+    return (resolve(sentence, report_year) or resolve(paragraph[:LEAD_CHARS], report_year)
+            or section_period(heading, report_year))
 
 
 def parse_date(text: str) -> str | None:

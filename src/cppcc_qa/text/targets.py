@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_target", "asks_target", "TARGET_PATTERN"]
+from cppcc_qa.text.periods import Period
+
+__all__ = ["is_target", "asks_target", "is_plan", "TARGET_PATTERN"]
 
 #: Plan language: words that make a figure a goal, not a result.
 TARGET_PATTERN = re.compile(r"预期目标|主要预期|预期增长|预计|拟[安按定将用]?|计划[安用]|力争|争取|目标是|目标为|主要目标")
@@ -24,3 +26,10 @@ def is_target(sentence: str) -> bool:
 def asks_target(text: str) -> bool:
     """Whether a claim or question is about a target ("…提出的增长目标", "拟安排…", "计划…")."""
     return bool(re.search(r"目标|预期|预计|拟|计划|力争|要求|提出要", text))
+
+
+def is_plan(statement: str, period: Period | None, report_year: int | None, reviews_last_year: bool) -> bool:
+    """Whether a report statement is a plan: in plan language, or — in a report given early in a
+    year that reviews the one before — about the report's own year ("今年…5.3万个")."""
+    own_year = report_year is not None and period == Period(report_year, report_year)
+    return is_target(statement) or (reviews_last_year and own_year)
