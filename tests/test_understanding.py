@@ -6,8 +6,9 @@ import pytest
 
 from cppcc_qa.answer.bodies import CommitteeDirectory
 from cppcc_qa.answer.question import parse_question, resolve_history, small_talk, split_compound
-from cppcc_qa.answer.scoring import SIGNALS, ScoringConfig, score_candidates
+from cppcc_qa.answer.scoring import SIGNALS, score_candidates
 from cppcc_qa.records import Chunk, Hit, Turn
+from cppcc_qa.settings import ScoringConfig
 
 DIRECTORY = CommitteeDirectory(["武威市政协", "平凉市政协"], lambda w: True)
 

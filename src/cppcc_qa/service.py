@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from cppcc_qa.answer.bodies import CommitteeDirectory
-from cppcc_qa.answer.compose import ComposerConfig, Draft, ExtractiveComposer, Similarity
+from cppcc_qa.answer.compose import Draft, ExtractiveComposer, Similarity
 from cppcc_qa.answer.model import PACKAGED_MODEL_PATH, ScorerModel, load_model
 from cppcc_qa.answer.prompts import load_replies
 from cppcc_qa.answer.question import (
@@ -87,7 +87,6 @@ class QAService:
         self.settings = settings
         self.chunking = ChunkingConfig(settings.chunk_max_chars, settings.chunk_overlap_sentences)
         self.fusion = FusionConfig(settings.candidates, settings.rrf_k, settings.dense_weight, settings.bm25_weight)
-        self.composer_cfg = ComposerConfig(soft_min=settings.soft_min, soft_credit=settings.soft_credit)
         self._embedder: Embedder | None = None
         self._scorer: ScorerModel | None = None
         self._lexicon_embedder: Embedder | None = None
@@ -168,8 +167,8 @@ class QAService:
         directory = CommitteeDirectory((d.committee for d in index.documents), in_corpus)
         years = {d.doc_id: d.year for d in index.documents}
         reviewing = {d.doc_id for d in index.documents if reviews_last_year(d)}
-        composer = ExtractiveComposer(load_replies(self.settings.prompts_dir), index.idf, self.composer_cfg,
-                                      directory.committees, crosslingual=self._crosslingual_similarity(),
+        composer = ExtractiveComposer(load_replies(self.settings.prompts_dir), index.idf, self.settings.composer,
+                                      self.settings.scoring, directory.committees, crosslingual=self._crosslingual_similarity(),
                                       report_year=years.get, model=self.scorer, words=self._word_vectors(index),
                                       known=in_corpus if self.settings.absent_terms_gate else None,
                                       reviews=reviewing.__contains__)

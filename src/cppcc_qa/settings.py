@@ -1,29 +1,85 @@
 """Configuration: one pydantic-settings object, built in main()/create_app() and passed down."""
 from __future__ import annotations
 
+import os
+from importlib import resources
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "repo_root"]
+__all__ = ["Settings", "ScoringConfig", "ComposerConfig", "repo_root", "asset_dir", "home_dir"]
 
 
 def repo_root() -> Path:
-    """The checkout this package runs from (for the built-in corpus, prompts and web/)."""
+    """The checkout this package runs from, when it runs from one (an editable install)."""
     return Path(__file__).resolve().parents[2]
+
+
+def asset_dir(name: str) -> Path:
+    """A folder shipped inside the package: `corpus` (the built-in reports), `prompts` (reply
+    wording), `web` (the chat page). In a checkout the top-level folders of the same names link
+    here, so staff edit the same files."""
+    return Path(str(resources.files("cppcc_qa").joinpath("assets", name)))
+
+
+def home_dir() -> Path:
+    """Where the index and feedback live by default: the checkout when the package runs from one,
+    else `$CPPCC_QA_HOME`, else `$XDG_DATA_HOME/cppcc-qa` (~/.local/share/cppcc-qa)."""
+    if os.environ.get("CPPCC_QA_HOME"):
+        return Path(os.environ["CPPCC_QA_HOME"])
+    root = repo_root()
+    if (root / "pyproject.toml").is_file() and (root / "src" / "cppcc_qa").is_dir():
+        return root
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "cppcc-qa"
+
+
+class ScoringConfig(BaseModel):
+    """Floors of the clause scorer (answer/scoring.py). With the fitted model (`scorer_path`) the
+    gates below give way to `gen_*`, which only keep the candidate pool small; the hand path
+    (`scorer_path=""`) uses them as they are. Values measured on the dev set and the question bank."""
+
+    model_config = ConfigDict(frozen=True)
+
+    min_focus_recall: float = 0.34  # share of the question's topic that must stand in the sentence
+    min_focus_recall_named: float = 0.2  # the same when a quoted name is attached to a question word
+    min_measure_precision: float = 0.5  # number questions: share of the counted phrase the question names
+    # English questions reach the passage through word-by-word translation, which loses words
+    # ("investment promotion" → 投资 促进, not 招商引资): the counted phrase is matched more loosely.
+    min_measure_precision_en: float = 0.3
+    # "调结和调解成功各多少件": a question naming several figures drops their shared head noun (案件)
+    min_measure_precision_multi: float = 0.4
+    passages: int = 4  # how many top passages are read for clauses
+    # Words of like meaning ("老人"/"人口", "涨"/"上涨"), by the lexicon's word vectors: below
+    # `soft_min` cosine no credit, above it up to `soft_credit` of a word found as written.
+    soft_min: float = 0.55
+    soft_credit: float = 0.6
+    # With a fitted model the floors above give way to these, which only keep the pool small.
+    gen_recall: float = 0.15
+    gen_precision: float = 0.2
+
+
+class ComposerConfig(BaseModel):
+    """What the composer (answer/compose.py) declines and quotes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    min_score: float = 0.5  # hand path: below this best-clause score a number question is declined
+    min_score_text: float = 0.4  # the same for entity / list / open questions
+    max_unmatched_share: float = 0.3  # English: share of content words with no corpus counterpart
+    context_budget: int = 46  # characters of leading context kept before the answering clause
 
 
 class Settings(BaseSettings):
     """All tunables. Environment variables use the prefix CPPCC_QA_ (e.g. CPPCC_QA_EMBEDDER)."""
 
-    model_config = SettingsConfigDict(env_prefix="CPPCC_QA_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CPPCC_QA_", env_nested_delimiter="__", extra="ignore")
 
-    corpus_dir: Path = Field(default_factory=lambda: repo_root() / "corpus")
-    index_dir: Path = Field(default_factory=lambda: repo_root() / "index")
-    prompts_dir: Path = Field(default_factory=lambda: repo_root() / "prompts")
-    web_dir: Path = Field(default_factory=lambda: repo_root() / "web")
-    data_dir: Path = Field(default_factory=lambda: repo_root() / "data")
+    corpus_dir: Path = Field(default_factory=lambda: asset_dir("corpus"))
+    index_dir: Path = Field(default_factory=lambda: home_dir() / "index")
+    prompts_dir: Path = Field(default_factory=lambda: asset_dir("prompts"))
+    web_dir: Path = Field(default_factory=lambda: asset_dir("web"))
+    data_dir: Path = Field(default_factory=lambda: home_dir() / "data")
     # Reports added or removed while serving are kept as Markdown (a copy of what is indexed) in
     # <index_dir>/library, beside the index they describe; a plain `cppcc-qa build` reads that
     # folder when it holds reports, else the built-in corpus.
@@ -46,8 +102,9 @@ class Settings(BaseSettings):
     soft_match: bool = True
     # A sentence must hold each question word the reports never use, or one of like meaning.
     absent_terms_gate: bool = True
-    soft_min: float = 0.55  # cosine below which a word earns nothing (set by hand; the model weighs the soft signals)
-    soft_credit: float = 0.6  # the most a word of like meaning earns, of a word as written
+    # The answer engine's floors (env: CPPCC_QA_SCORING__MIN_SCORE and so on).
+    scoring: ScoringConfig = Field(default_factory=lambda: ScoringConfig())
+    composer: ComposerConfig = Field(default_factory=lambda: ComposerConfig())
     # Retrieval
     top_k: int = 5
     candidates: int = 30

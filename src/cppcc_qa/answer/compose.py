@@ -19,15 +19,16 @@ import numpy as np
 from cppcc_qa.answer.model import ScorerModel
 from cppcc_qa.answer.prompts import Replies
 from cppcc_qa.answer.question import ParsedQuestion
-from cppcc_qa.answer.scoring import Candidate, ScoringConfig, counts_in, score_candidates, terms_of
+from cppcc_qa.answer.scoring import Candidate, counts_in, score_candidates
 from cppcc_qa.ingest.metadata import display_name
 from cppcc_qa.records import Hit
 from cppcc_qa.search.wordsim import SoftMatch, WordVectors
+from cppcc_qa.settings import ComposerConfig, ScoringConfig
 from cppcc_qa.text.spans import Span, split_clauses
+from cppcc_qa.text.tokenize import terms_of
 
-__all__ = ["Composer", "ExtractiveComposer", "Draft", "Source", "ComposerConfig"]
+__all__ = ["Composer", "ExtractiveComposer", "Draft", "Source"]
 
-ComposerConfig = ScoringConfig  # the composer's tunables are the scoring thresholds
 MAX_PARTS = 3  # at most this many clauses in one reply
 ITEM_OPEN = "、（("  # an enumeration item starts after one of these…
 ITEM_CLOSE = "、）)"  # …and ends before one of these
@@ -83,7 +84,8 @@ class ExtractiveComposer:
         self,
         replies: Replies,
         idf: Callable[[str], float],
-        cfg: ScoringConfig,
+        cfg: ComposerConfig,
+        scoring: ScoringConfig,
         known_committees: Sequence[str] = (),
         crosslingual: Similarity | None = None,
         report_year: Callable[[str], int | None] | None = None,
@@ -102,6 +104,7 @@ class ExtractiveComposer:
         self.replies = replies
         self.idf = idf
         self.cfg = cfg
+        self.scoring = scoring
 
     # -- choosing ----------------------------------------------------------------------------
     def _select(self, q: ParsedQuestion, hits: Sequence[Hit], cands: list[Candidate]) -> list[Candidate]:
@@ -233,7 +236,7 @@ class ExtractiveComposer:
         if q.unmatched and len(q.unmatched) / (len(q.unmatched) + n_focus) >= self.cfg.max_unmatched_share:
             return [], [], "not_found"  # the question asks about words the reports never use
         soft = SoftMatch(self.words, q.normalized, terms_of(q.focus_text)) if self.words is not None and not q.english else None
-        cands = score_candidates(q, hits, self.cfg, self.idf, self.report_year, soft, self.known,
+        cands = score_candidates(q, hits, self.scoring, self.idf, self.report_year, soft, self.known,
                                  gates=self.model is None and not loose, reviews=self.reviews)
         if q.english:
             cands = self._check_english(q, hits, cands)

@@ -7,7 +7,8 @@ meets "调结案件" in a passage:
   "调解成功27件") the question mentions — this keeps "124名政协委员参与诉前调解" from answering
   "how many members does the committee have";
 - the shape the question type wants (a list, a quoted name, a date, a title, the word after 哪个).
-Thresholds are settings measured on the dev set (README, "Answer thresholds").
+Its floors are `settings.ScoringConfig` (`Settings.scoring`); with the fitted model they only keep
+the candidate pool small.
 """
 from __future__ import annotations
 
@@ -18,14 +19,16 @@ from dataclasses import dataclass, replace
 from cppcc_qa.answer.question import ParsedQuestion
 from cppcc_qa.records import Hit
 from cppcc_qa.search.wordsim import SoftMatch
+from cppcc_qa.settings import ScoringConfig
+from cppcc_qa.text.measure import counted_terms, coverage
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities
 from cppcc_qa.text.periods import Period, is_year, resolve, section_period
 from cppcc_qa.text.spans import Span, split_clauses, split_sentences
 from cppcc_qa.text.targets import asks_target, is_plan, is_target
-from cppcc_qa.text.tokenize import QUESTION_WORDS, STOPWORDS, tokenize
-from cppcc_qa.text.units import compatible, is_unit_word
+from cppcc_qa.text.tokenize import terms_of, tokenize
+from cppcc_qa.text.units import compatible
 
-__all__ = ["ScoringConfig", "Candidate", "SIGNALS", "score_candidates", "counts_in", "measure_terms", "measure_precision", "terms_of"]
+__all__ = ["Candidate", "SIGNALS", "score_candidates", "counts_in", "measure_terms", "measure_precision"]
 
 _DATE_RE = re.compile(r"\d{4}年(?:\d{1,2}月)?|[一二三四五六七八九十]+月")
 _NAME_RE = re.compile(r"[“《「][^”》」]{2,40}[”》」]")
@@ -33,8 +36,6 @@ _NAME_RE = re.compile(r"[“《「][^”》」]{2,40}[”》」]")
 TIME_UNKNOWN_PENALTY = 0.08
 #: A question naming no year prefers later reports: each year older than the latest costs this.
 RECENCY_STEP = 0.02
-MEASURE_WINDOW = 12  # characters next to a figure that name what it counts
-PROXIMITY_DECAY = 0.7  # weight of each further word of a counted phrase, nearest the figure first
 NEAR_MISS_CREDIT = 0.5  # a word sharing its first character with a passage word: partly the same verb
 NAME_NEIGHBOURHOOD = 3  # characters around a quoted name searched for a question word
 TARGET_BONUS = 0.2  # "哪个社区": a clause holding 社区 gains this, one without it loses 1.5 times it
@@ -43,30 +44,6 @@ _TITLE_RE = re.compile(r"主席|副主席|书记|秘书长|主任|部长|市长|
 # "哪个社区" / "哪部资料辑录" / "哪些省市": the word after 哪 names what the answer must contain
 _TARGET_RE = re.compile(r"哪(?:个|部|些|项|位|家|所|座|条|种|类|一)?([\u4e00-\u9fff]{1,4}?)(?:[调开举参到去与做的是有在，,？?]|$)")
 
-
-
-@dataclass(frozen=True)
-class ScoringConfig:
-    min_score: float = 0.5  # below this best-clause score a number question is declined
-    min_score_text: float = 0.4  # the same for entity / list / open questions
-    min_focus_recall: float = 0.34  # share of the question's topic that must stand in the sentence
-    min_focus_recall_named: float = 0.2  # the same when a quoted name is attached to a question word
-    min_measure_precision: float = 0.5  # number questions: share of the counted phrase the question names
-    # English questions reach the passage through word-by-word translation, which loses words
-    # ("investment promotion" → 投资 促进, not 招商引资): the counted phrase is matched more loosely.
-    min_measure_precision_en: float = 0.3
-    # "调结和调解成功各多少件": a question naming several figures drops their shared head noun (案件)
-    min_measure_precision_multi: float = 0.4
-    max_unmatched_share: float = 0.3  # English: share of content words with no corpus counterpart
-    passages: int = 4  # how many top passages are read for clauses
-    context_budget: int = 46  # characters of leading context kept before the answering clause
-    # Words of like meaning ("老人"/"人口", "涨"/"上涨"), by the lexicon's word vectors: below
-    # `soft_min` cosine no credit, above it up to `soft_credit` of a word found as written.
-    soft_min: float = 0.55
-    soft_credit: float = 0.6
-    # With a fitted model the floors above give way to these, which only keep the pool small.
-    gen_recall: float = 0.15
-    gen_precision: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -127,17 +104,6 @@ def _weighted_cover(terms: Sequence[str], text: str, idf: Callable[[str], float]
     return got / total
 
 
-def terms_of(text: str) -> list[str]:
-    """Topic words of a text: no question words, stopwords, units, numbers, or lone characters
-    (a single character such as 比 or 多 is grammar far more often than topic)."""
-    words = (t[:-1] if len(t) >= 2 and t.endswith("了") else t for t in tokenize(text))  # "建了" is 建
-    return list(dict.fromkeys(
-        t for t in words
-        if len(t) > 1 and t not in QUESTION_WORDS and t not in STOPWORDS and not is_unit_word(t)
-        and not re.fullmatch(r"[\d.]+", t)
-    ))
-
-
 def counts_in(clause_text: str) -> list[QuantityMatch]:
     """Counted quantities in a clause (a year such as "2024年" is a date, not a count)."""
     return [m for m in find_quantities(clause_text) if not (m.quantity.unit == "年" and is_year(m.quantity.value))]
@@ -185,28 +151,18 @@ def _type_fit(qtype: str, clause: str) -> float:
 
 
 def measure_terms(clause: str, qm: QuantityMatch, counts: list[QuantityMatch]) -> list[str]:
-    """The words of the phrase a figure counts, nearest the figure first. In "3项工作机制" /
-    "124名政协委员参与…" the noun follows the classifier; in "调结案件35件" it precedes the number.
-    Only `MEASURE_WINDOW` characters count: the head of a Chinese noun phrase sits next to it."""
+    """The words of the phrase a figure of `clause` counts, nearest it first, bounded by the
+    neighbouring figures `counts` (`text.measure.counted_terms`)."""
     after_end = min((m.start for m in counts if m.start >= qm.end), default=len(clause))
-    after = re.split(r"[（(、]", clause[qm.end : after_end], maxsplit=1)[0][:MEASURE_WINDOW]
-    terms = terms_of(after)
-    if terms:
-        return terms
     prev_end = max((m.end for m in counts if m.end <= qm.start), default=0)
-    before = re.sub(r"^[）)、，]+|[（(]", "", clause[prev_end : qm.start])[-MEASURE_WINDOW:]
-    return sorted(terms_of(before), key=lambda t: -before.rfind(t))
+    return counted_terms(clause, qm.start, qm.end, prev_end, after_end)
 
 
 def measure_precision(terms: Sequence[str], question: str, idf: Callable[[str], float],
                       soft: SoftMatch | None = None, cfg: ScoringConfig | None = None) -> float:
-    """How much of a figure's counted phrase the question names, IDF-weighted, each word weighted
-    down by its distance from the figure (`PROXIMITY_DECAY` per word): in "组织共建立委员工作室131个"
-    工作室 decides, the verbs before it matter less."""
-    weights = [idf(t) * PROXIMITY_DECAY**k for k, t in enumerate(terms)]
-    total = sum(weights)
-    if total <= 0:
-        return 0.5
+    """How much of a figure's counted phrase the question names (`text.measure.coverage`): in
+    "组织共建立委员工作室131个" 工作室 decides, the verbs before it matter less. A near miss
+    earns `NEAR_MISS_CREDIT`, a word of like meaning by `soft` its soft credit."""
     def credit(t: str) -> float:
         if t in question:
             return 1.0
@@ -214,7 +170,7 @@ def measure_precision(terms: Sequence[str], question: str, idf: Callable[[str], 
             return NEAR_MISS_CREDIT
         return soft_credit(soft.to_question(t), cfg) if soft is not None and cfg is not None else 0.0
 
-    return sum(w * credit(t) for t, w in zip(terms, weights)) / total
+    return coverage(terms, credit, idf)
 
 
 def _no_year(doc_id: str) -> int | None:

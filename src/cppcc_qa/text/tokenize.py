@@ -10,7 +10,9 @@ import re
 import threading
 from functools import lru_cache
 
-__all__ = ["tokenize", "content_terms", "place_names", "STOPWORDS", "QUESTION_WORDS"]
+from cppcc_qa.text.units import is_unit_word
+
+__all__ = ["tokenize", "content_terms", "terms_of", "place_names", "STOPWORDS", "QUESTION_WORDS"]
 
 _lock = threading.Lock()
 _jieba = None
@@ -84,3 +86,14 @@ def _places_cached(text: str) -> tuple[str, ...]:
 def place_names(text: str) -> list[str]:
     """Place names in a text, by jieba's part-of-speech tag 'ns' ("酒泉市政协…" → ["酒泉市"])."""
     return list(_places_cached(text))
+
+
+def terms_of(text: str) -> list[str]:
+    """Topic words of a text: no question words, stopwords, units, numbers, or lone characters
+    (a single character such as 比 or 多 is grammar far more often than topic)."""
+    words = (t[:-1] if len(t) >= 2 and t.endswith("了") else t for t in tokenize(text))  # "建了" is 建
+    return list(dict.fromkeys(
+        t for t in words
+        if len(t) > 1 and t not in QUESTION_WORDS and t not in STOPWORDS and not is_unit_word(t)
+        and not re.fullmatch(r"[\d.]+", t)
+    ))

@@ -1,0 +1,151 @@
+"""What a figure counts: one implementation for the answer scorer, the claim checker and the
+figures table.
+
+A figure's measure is the noun phrase that names what its number counts. In a Chinese clause it
+stands just before the number ("调结案件35件") or, after a classifier, just after it ("124名政协委员
+参与…"). Two readings are offered, both from the same clause bounds:
+
+- `measure_phrase`: the phrase before the number, cut after the last verb of `CUT_MARKERS` and
+  stripped of fillers, time and scope words; else the noun after the number (the figures table,
+  and through it the claim checker);
+- `counted_terms`: the topic words next to the number, nearest first, those after it first (the
+  answer scorer, which weighs each word by its distance with `coverage`).
+
+`coverage` is the share of a measure's words that another text names, IDF-weighted and decayed
+with distance from the figure. May import: text/ only.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from cppcc_qa.text.tokenize import terms_of
+
+__all__ = [
+    "CLAUSE_BREAKS", "SENTENCE_BREAKS", "TIME_PATTERN", "SCOPE_WORDS", "CUT_MARKERS",
+    "strip_fillers", "remove_scope", "measure_phrase", "counted_terms", "coverage",
+    "WINDOW", "PROXIMITY_DECAY",
+]
+
+#: Characters that end a clause (the measure never crosses one).
+CLAUSE_BREAKS = "，,。；;：:！？!?\n（(）)"
+#: Characters that end a sentence.
+SENTENCE_BREAKS = "。；;！？!?\n"
+#: Time expressions that scope the figures after them in the same sentence (not part of a measure).
+TIME_PATTERN = re.compile(
+    r"[0-9]{4}年以来|今年以来|去年以来|近年来|近[0-9一二三四五两]+年来|截至目前|目前"
+    r"|[0-9一二三四五六七八九十]+届[^，。；、\s]{0,6}?以来"
+)
+#: Scope words that apply only within their clause ("累计开展…2.1万场次").
+SCOPE_WORDS: tuple[str, ...] = ("累计",)
+#: Verbs (and the enumeration mark 等) after which the counted noun phrase starts.
+CUT_MARKERS: tuple[str, ...] = (
+    "开展", "建成", "建立", "落实", "形成", "提出", "召开", "报送", "发现", "办理", "制发", "签约",
+    "引进", "解决", "联合", "举办", "推荐", "提交", "参与", "参加", "对接", "督导", "修订", "设置",
+    "担任", "完成", "发出", "制定", "培育", "围绕", "等",
+)
+#: Words stripped from the end / start of a measure ("履职历程已有22年" → "履职历程").
+TRAILING_FILLERS: tuple[str, ...] = ("已有", "共有", "共计", "总计", "合计", "达到", "共", "达")
+LEADING_FILLERS: tuple[str, ...] = ("了", "先后", "并", "还", "其中")
+#: A text that is only a place scope ("全市") names no measure.
+SCOPE_ONLY: tuple[str, ...] = ("全市", "全省", "全国", "市县区", "市级", "县区")
+#: Below this many characters a phrase after a verb keeps its verb ("解决问题", not "问题").
+MIN_MEASURE_CHARS = 3
+#: The noun phrase taken after a number is cut at this length.
+MAX_AFTER_CHARS = 16
+#: Characters next to a figure whose words `counted_terms` returns: the head of a Chinese noun
+#: phrase sits next to its number.
+WINDOW = 12
+#: Weight of each further word of a counted phrase, nearest the figure first.
+PROXIMITY_DECAY = 0.7
+
+_STRIP_CHARS = " \t\u3000、，,和及与“”‘’\"'「」『』"
+_AFTER_STOPS = CLAUSE_BREAKS + "、“”\"「」"
+_AFTER_LEADING = "的来之"
+
+
+def strip_fillers(phrase: str, scope_only_is_empty: bool = True) -> str:
+    """Drop punctuation, quotes and filler words from both ends of a phrase; a bare place scope
+    ("全市") counts as empty unless it labels a breakdown ("（市级19个…）")."""
+    changed = True
+    while changed:
+        before = phrase
+        phrase = phrase.strip(_STRIP_CHARS)
+        for w in TRAILING_FILLERS:
+            if phrase.endswith(w):
+                phrase = phrase[: -len(w)]
+        for w in LEADING_FILLERS:
+            if phrase.startswith(w):
+                phrase = phrase[len(w) :]
+        changed = phrase != before
+    return "" if scope_only_is_empty and phrase in SCOPE_ONLY else phrase
+
+
+def remove_scope(phrase: str) -> str:
+    """Remove time expressions and scope words, which are a figure's period, not its measure."""
+    phrase = TIME_PATTERN.sub("", phrase)
+    for w in SCOPE_WORDS:
+        phrase = phrase.replace(w, "")
+    return phrase
+
+
+def _cut_at_marker(phrase: str) -> str:
+    """The noun phrase after the last verb marker; a short remainder keeps its verb, an empty one
+    gives "" (the counted noun then comes after the number: "推荐29名委员")."""
+    hits = sorted((m.start(), w) for w in CUT_MARKERS for m in re.finditer(re.escape(w), phrase))
+    for at, word in reversed(hits):
+        rest = strip_fillers(phrase[at + len(word) :])
+        if len(rest) >= MIN_MEASURE_CHARS:
+            return rest
+        if not rest:
+            return ""
+        if word != "等":
+            return word + rest
+    return strip_fillers(phrase)
+
+
+def _after_noun(text: str, end: int) -> str:
+    """The noun phrase right after a number ("5所知名高校联合办班" → "知名高校")."""
+    stop = end
+    while stop < len(text) and stop - end < MAX_AFTER_CHARS and text[stop] not in _AFTER_STOPS:
+        stop += 1
+    phrase = text[end:stop].lstrip(_AFTER_LEADING)
+    cut = min((phrase.find(w) for w in CUT_MARKERS if phrase.find(w) > 0), default=len(phrase))
+    return strip_fillers(phrase[:cut])
+
+
+def measure_phrase(text: str, start: int, end: int, lo: int) -> str:
+    """What the number at text[start:end] counts, from the text before it back to `lo` (its
+    clause start or the previous figure's end), or the noun after it."""
+    before = text[lo:start]
+    quote = before.rfind("“")
+    if quote > before.rfind("”"):
+        before = before[quote + 1 :]
+    before = remove_scope(before)
+    if strip_fillers(before).endswith("等"):
+        return _after_noun(text, end)
+    return _cut_at_marker(before) or _after_noun(text, end)
+
+
+def counted_terms(text: str, start: int, end: int, lo: int, hi: int) -> list[str]:
+    """The topic words of what the number at text[start:end] counts, nearest it first: those
+    after it up to `hi` (the next figure) when there are any ("3项工作机制"), else those before
+    it back to `lo` ("调结案件35件"). Only `WINDOW` characters each side count."""
+    after = re.split(r"[（(、]", text[end:hi], maxsplit=1)[0][:WINDOW]
+    terms = terms_of(after)
+    if terms:
+        return terms
+    before = re.sub(r"^[）)、，]+|[（(]", "", text[lo:start])[-WINDOW:]
+    return sorted(terms_of(before), key=lambda t: -before.rfind(t))
+
+
+def coverage(terms: Sequence[str], credit: Callable[[str], float], idf: Callable[[str], float],
+             decay: float = PROXIMITY_DECAY, empty: float = 0.5) -> float:
+    """How much of a measure another text names: the IDF-weighted mean of `credit` (1 for a word
+    it holds, less for a near one) over `terms`, each further word weighted down by `decay`;
+    `empty` when the terms weigh nothing."""
+    weights = [idf(t) * decay**k for k, t in enumerate(terms)]
+    total = sum(weights)
+    if total <= 0:
+        return empty
+    return sum(w * credit(t) for t, w in zip(terms, weights)) / total
