@@ -118,3 +118,39 @@ def test_a_greeting_gets_a_greeting_and_a_hint_not_a_refusal(engine: QAService) 
     a = engine.ask("你好！")
     assert not a.answerable and not a.citations
     assert "您好" in a.answer and "武威市政协" in a.answer and "没有找到" not in a.answer
+
+
+def _computed_figures_are_marked(answer) -> None:
+    """Every number of a reply stands in a cited passage or in the arithmetic of a computed
+    figure, whose operands are cited figures."""
+    body = re.sub(r"\[\d+\]", "", answer.answer)
+    cited = "".join(c.text for c in answer.citations)
+    shown = "".join(c.text for c in answer.computed)
+    for n in _NUM.findall(body):
+        assert n in cited or n in shown, f"{n} in {answer.answer!r} is neither cited nor computed"
+    for c in answer.computed:
+        assert c.operands and all(1 <= k <= len(answer.citations) for k in c.operands)
+        assert "计算" in answer.answer  # the reader is told
+
+
+@pytest.mark.parametrize(("question", "history", "kind", "value", "quoted"), [
+    ("两个市一共建了多少个委员工作室？", (), "sum", 280, ("149个", "131个")),
+    ("武威比平凉多建了多少个委员工作室？", (), "difference", 18, ("149个", "131个")),
+    ("武威市政协调解成功率是多少？", (), "ratio", 77.14, ("35件", "27件")),
+    ("平均每期多少人次？", (("平凉委员培训班办了几期？", "委员履职能力提升培训班4期。"),
+                           ("培训了多少人次？", "培训委员505人次。")), "average", 126.25, ("4期", "505人次")),
+])
+def test_computed_answers_cite_their_operands_and_say_so(engine: QAService, question: str, history, kind: str,
+                                                         value: float, quoted: tuple[str, ...]) -> None:
+    a = engine.ask(question, [Turn(q, ans) for q, ans in history])
+    assert a.answerable and len(a.computed) == 1, a.answer
+    c = a.computed[0]
+    assert c.kind == kind and abs(c.value - value) < 0.01
+    quotes = "".join(a.citations[k - 1].quote for k in c.operands)
+    assert all(q in quotes for q in quoted), (quotes, quoted)
+    _computed_figures_are_marked(a)
+
+
+def test_a_share_the_reports_neither_state_nor_give_operands_for_is_refused(engine: QAService) -> None:
+    a = engine.ask("武威市政协委员工作室的覆盖率是多少？")
+    assert not a.answerable and not a.computed

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Document", "Chunk", "Hit", "Citation", "Turn", "Answer", "Figure", "Verdict"]
+__all__ = ["Document", "Chunk", "Hit", "Citation", "Computed", "Turn", "Answer", "Figure", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,24 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Computed:
+    """A figure the reports do not state but two they do give: `value` in `unit`, the arithmetic
+    as shown to a reader (`text`, "27件÷35件≈77.1%"), the citations [n] holding its operands and
+    a note when they are of different years or units."""
+
+    kind: str  # sum | difference | ratio | average
+    value: float
+    unit: str
+    text: str
+    operands: tuple[int, ...]
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "value": round(self.value, 4), "unit": self.unit, "text": self.text,
+                "operands": list(self.operands), "note": self.note}
+
+
+@dataclass(frozen=True)
 class Turn:
     """An earlier question/answer pair sent by a client for follow-up questions."""
 
@@ -113,6 +131,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     index_version: str = ""
     resolved_question: str = ""
+    computed: tuple[Computed, ...] = ()  # figures of the answer that were computed, not quoted
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -120,6 +139,7 @@ class Answer:
             "answer": self.answer,
             "answerable": self.answerable,
             "citations": [c.to_dict() for c in self.citations],
+            "computed": [c.to_dict() for c in self.computed],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "index_version": self.index_version,
             "resolved_question": self.resolved_question,

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cppcc_qa.answer.arithmetic import parse_operation, strip_operation
 from cppcc_qa.answer.bodies import CommitteeDirectory
 from cppcc_qa.answer.compose import Draft, ExtractiveComposer, Similarity
 from cppcc_qa.answer.model import PACKAGED_MODEL_PATH, ScorerModel, load_model
@@ -340,14 +341,19 @@ class QAService:
                 parsed = inherit_context(parsed, first)
             first = first or parsed
             t2 = time.perf_counter()
-            qvec = self.query_vector(parsed.retrieval_text)
-            t3 = time.perf_counter()
-            hits = self.retrieve(parsed, qvec=qvec, st=st)
-            t4 = time.perf_counter()
-            draft = st.composer.compose(parsed, hits)
-            t5 = time.perf_counter()
-            for key, a, b in (("parse", t1, t2), ("embed", t2, t3), ("retrieve", t3, t4), ("compose", t4, t5)):
-                timings[key] += (b - a) * 1e3
+            bodies = [] if parsed.english else st.directory.per_body(parsed.normalized)
+            if len(bodies) >= 2:
+                draft = self._ask_per_body(parsed, bodies, turns, st, timings)
+            else:
+                qvec = self.query_vector(parsed.retrieval_text)
+                t3 = time.perf_counter()
+                hits = self.retrieve(parsed, qvec=qvec, st=st)
+                t4 = time.perf_counter()
+                draft = self._compose(parsed, hits, st)
+                t5 = time.perf_counter()
+                for key, a, b in (("embed", t2, t3), ("retrieve", t3, t4), ("compose", t4, t5)):
+                    timings[key] += (b - a) * 1e3
+            timings["parse"] += (t2 - t1) * 1e3
             drafts.append(draft)
             resolved.append(parsed.retrieval_text)
             turns.append(Turn(piece, draft.text))
@@ -358,7 +364,41 @@ class QAService:
         ) if draft.answerable else ()
         timings["total"] = (time.perf_counter() - t0) * 1e3
         return Answer(question, draft.text, draft.answerable, citations, timings, st.index.version,
-                      " | ".join(resolved))
+                      " | ".join(resolved), draft.computed if draft.answerable else ())
+
+    def _compose(self, parsed: ParsedQuestion, hits: Sequence[Hit], st: _State) -> Draft:
+        """The reply to one question about one body: quoted, or computed from two figures of one
+        sentence when it asks for a ratio, an average or a difference the reports do not state."""
+        draft = st.composer.compose(parsed, hits)
+        op = None if parsed.english else parse_operation(parsed.focus_text)
+        if op is None or op.kind == "sum" or st.composer.states(draft, op):
+            return draft
+        computed = st.composer.compute_in_sentence(parsed, hits, op)
+        if computed is not None:
+            return computed
+        # a ratio, an average or a difference the reports neither state nor give the operands
+        # of: a quoted figure of another kind would be a wrong answer
+        return st.composer.refuse(parsed, "not_found")
+
+    def _ask_per_body(self, parsed: ParsedQuestion, bodies: Sequence[tuple[str, str]], turns: Sequence[Turn],
+                      st: _State, timings: dict[str, float]) -> Draft:
+        """A question about several bodies, asked of each ("武威和平凉各…", "两个市一共…"), the
+        parts joined and, for a sum or a difference, the figure computed from them."""
+        op = parse_operation(parsed.normalized, several=True)
+        texts = [strip_operation(text) if op is not None and op.kind in ("sum", "difference") else text
+                 for _, text in bodies]
+        drafts = []
+        for text in texts:
+            t1 = time.perf_counter()
+            sub = inherit_context(self.parse(text, turns, st), parsed)
+            t2 = time.perf_counter()
+            hits = self.retrieve(sub, st=st)
+            t3 = time.perf_counter()
+            drafts.append(st.composer.compose(sub, hits))
+            t4 = time.perf_counter()
+            for key, a, b in (("parse", t1, t2), ("retrieve", t2, t3), ("compose", t3, t4)):
+                timings[key] += (b - a) * 1e3
+        return st.composer.join_computed(texts, drafts, op)
 
     def citation_for(self, hit: Hit, n: int, quote_start: int, quote_end: int) -> Citation:
         """A citation of `hit` quoting doc.text[quote_start:quote_end]."""

@@ -14,10 +14,18 @@ from functools import lru_cache
 from cppcc_qa.text.places import GENERIC_PLACE_WORDS, body_aliases, place_of, strip_level
 from cppcc_qa.text.tokenize import place_names, tokenize
 
-__all__ = ["CommitteeDirectory", "Mentions"]
+__all__ = ["CommitteeDirectory", "Mentions", "GROUP_PATTERN"]
 
 _EN_PLACE = re.compile(r"\b([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s+(?:City\s+|County\s+|Municipal\s+)?(?:CPPCC|Committee|city|City|County)\b")
 _EN_PLACE_BEFORE = re.compile(r"\b(?:in|of|for|about)\s+([A-Z][a-z]+)\b")
+
+
+#: "两个市 / 2个市 / 两地 / 两个政协 / 三个县区": several bodies named by their number.
+GROUP_PATTERN = re.compile(r"(?P<n>[2-9两二三四五六七八九])(?:个|家)?(?:市州|市|州|县区|县|区|地方|地|政协|委员会)(?:政协)?")
+_CN_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+#: Words joining two bodies ("武威和平凉", "武威比平凉") and distributive words after them ("各", "分别").
+_JOINERS = r"(?:和|与|及|跟|同|、|比|较|,|，)"
+_DISTRIBUTIVE = re.compile(r"^(?:的)?(?:各自|分别|各|都)")
 
 
 @lru_cache(maxsize=256)
@@ -87,3 +95,45 @@ class CommitteeDirectory:
             elif not self._in_corpus(bare):
                 unknown.append(bare)
         return Mentions(known_committees, tuple(dict.fromkeys(unknown)))
+
+    def per_body(self, text: str) -> list[tuple[str, str]]:
+        """A question about several bodies as one question per body: "武威和平凉各建了多少个…"
+        → ("武威市政协", "武威建了多少个…"), ("平凉市政协", "平凉建了多少个…"). A group named
+        by its number ("两个市") stands for the corpus's bodies when there are that many. Fewer
+        than two bodies: []."""
+        spans: list[tuple[int, int, str]] = []  # (start, end, committee)
+        for alias in sorted((a for a in self._alias if a and not a.isascii()), key=len, reverse=True):
+            for m in re.finditer(re.escape(alias), text):
+                if all(m.end() <= a or m.start() >= b for a, b, _ in spans):
+                    spans.append((m.start(), m.end(), self._alias[alias]))
+        spans.sort()
+        if len({c for _, _, c in spans}) < 2:
+            group = GROUP_PATTERN.search(text)
+            if group is None:
+                return []
+            n = group.group("n")
+            count = int(n) if n.isdigit() else _CN_COUNT.get(n, 0)
+            if count != len(self.committees) or count < 2:
+                return []
+            name = {c: place_of(c) or c for c in self.committees}
+            return [(c, re.sub(r"各(?=[有是为]?(?:多少|几))|分别|各自", "",
+                               text[: group.start()] + name[c] + _DISTRIBUTIVE.sub("", text[group.end():])))
+                    for c in self.committees]
+        bodies = list(dict.fromkeys(c for _, _, c in spans))
+        first = spans[0]
+        out = []
+        for body in bodies:
+            own = next(text[a:b] for a, b, c in spans if c == body)
+            pieces = [text[: first[0]], own]
+            at = first[1]
+            for a, b, _ in spans[1:]:
+                pieces.append(re.sub(rf"{_JOINERS}\s*$", "", text[at:a]))  # "…比武威" → "…"
+                at = b
+            pieces.append(text[at:])
+            merged = "".join(pieces)
+            tail = merged[first[0] + len(own):]
+            tail = _DISTRIBUTIVE.sub("", GROUP_PATTERN.sub("", tail, count=1) if tail.lstrip("的").startswith(
+                tuple("2两二三四五六七八九")) else tail)
+            one = merged[: first[0] + len(own)] + tail
+            out.append((body, re.sub(r"各(?=[有是为]?(?:多少|几))|分别|各自", "", one)))
+        return out

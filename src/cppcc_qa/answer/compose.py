@@ -16,16 +16,19 @@ from typing import Protocol
 
 import numpy as np
 
+from cppcc_qa.answer.arithmetic import Operation, assign, compute, operands_in, stated
 from cppcc_qa.answer.model import ScorerModel
 from cppcc_qa.answer.prompts import Replies
 from cppcc_qa.answer.question import ParsedQuestion
 from cppcc_qa.answer.scoring import Candidate, counts_in, score_candidates
 from cppcc_qa.ingest.metadata import display_name
-from cppcc_qa.records import Hit
+from cppcc_qa.records import Computed, Hit
 from cppcc_qa.search.wordsim import SoftMatch, WordVectors
 from cppcc_qa.settings import ComposerConfig, ScoringConfig
+from cppcc_qa.text.numerals import Quantity
 from cppcc_qa.text.spans import Span, split_clauses
 from cppcc_qa.text.tokenize import terms_of
+from cppcc_qa.text.units import compatible
 
 __all__ = ["Composer", "ExtractiveComposer", "Draft", "Source"]
 
@@ -35,6 +38,7 @@ ITEM_CLOSE = "、）)"  # …and ends before one of these
 MIN_ITEM_CHARS = 4  # an item shorter than this ("9个") is quoted with its whole clause
 NEW_TOPIC_SHARE = 0.15  # a further part must bring this share of the question's topic weight
 MULTI_CONTEXT_BUDGET = 20  # leading context per part when a reply has several
+COMPUTE_SENTENCES = 3  # sentences of the best candidates searched for the operands of a computation
 # English questions: their words reach the passages through a word-by-word mapping, which can
 # land on the wrong word ("handle" → 抓手, "population" → 居民). Each candidate clause is checked
 # against the whole English question with the multilingual sentence model: below this cosine it
@@ -54,6 +58,8 @@ class Source:
     hit: Hit
     quote_start: int
     quote_end: int
+    figure: Quantity | None = None  # the figure the quote gives, when it gives one
+    year: int | None = None  # the year that figure speaks of (its period's last year, else its report's)
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class Draft:
     text: str
     sources: tuple[Source, ...] = ()
     reason: str = ""
+    computed: tuple[Computed, ...] = ()  # figures of the reply computed from cited ones
 
 
 class Composer(Protocol):
@@ -204,7 +211,11 @@ class ExtractiveComposer:
         if qm is None or len(counts_in(text)) < 2:
             return None
         a = max((text.rfind(ch, 0, qm.start) for ch in ITEM_OPEN), default=-1) + 1
-        ends = [i for i in (text.find(ch, qm.end) for ch in ITEM_CLOSE) if i >= 0]
+        after = qm.end
+        if text[after : after + 1] in ("（", "("):  # "149个（市级19个、县区130个）": its breakdown goes with it
+            close = min((i for i in (text.find(ch, after) for ch in "）)") if i >= 0), default=len(text) - 1)
+            after = close + 1
+        ends = [i for i in (text.find(ch, after) for ch in ITEM_CLOSE) if i >= 0]
         b = min(ends, default=len(text))
         if b - a < MIN_ITEM_CHARS or (a, b) == (0, len(text)):
             return None
@@ -269,7 +280,7 @@ class ExtractiveComposer:
                                                if hits[c.hit_rank].chunk.committee in q.committees else 0)):
             hit = hits[c.hit_rank]
             words, qs, qe = self._span(c, budget, whole=q.multi)
-            sources.append(Source(hit, qs, qe))
+            sources.append(Source(hit, qs, qe, c.quantity.quantity if c.quantity else None, self._year(c, hit)))
             n = len(sources)
             fields = self._fields(q, c, hit, words, n)
             if len(picks) == 1:
@@ -290,6 +301,7 @@ class ExtractiveComposer:
             return drafts[0]
         parts: list[str] = []
         sources: list[Source] = []
+        computed: list[Computed] = []
         for piece, d in zip(pieces, drafts):
             if not d.answerable:
                 parts.append(self.replies.part_not_found.format(part=piece.rstrip("？?。；; ")))
@@ -298,8 +310,99 @@ class ExtractiveComposer:
             text = _renumber(d.text, offset)
             parts.append(text.rstrip("。"))
             sources.extend(d.sources)
+            computed.extend(replace(c, operands=tuple(n + offset for n in c.operands)) for c in d.computed)
         text = self.replies.parts_joiner.join(parts) + self.replies.parts_end
-        return Draft(True, text, tuple(sources), reason=f"{len(pieces)} questions")
+        return Draft(True, text, tuple(sources), reason=f"{len(pieces)} questions", computed=tuple(computed))
+
+    # -- computing ---------------------------------------------------------------------------
+    def _year(self, c: Candidate, hit: Hit) -> int | None:
+        if c.period is not None:
+            return c.period.end
+        return self.report_year(hit.chunk.doc_id)
+
+    def _computed_text(self, english: bool, arithmetic: str, notes: Sequence[str]) -> str:
+        tmpl = self.replies.computed_en if english else self.replies.computed
+        return tmpl.format(arithmetic=arithmetic, note="".join(notes))
+
+    def _notes(self, years: Sequence[int | None], units: Sequence[str], english: bool) -> list[str]:
+        """What a reader must know of the operands: of different years, or of units that count
+        different things."""
+        notes = []
+        known = [y for y in years if y is not None]
+        if len(set(known)) > 1:
+            tmpl = self.replies.computed_years_en if english else self.replies.computed_years
+            notes.append(tmpl.format(years="、".join(f"{y}年" if not english else str(y) for y in known)))
+        if any(not compatible(units[0], u) for u in units[1:]):
+            tmpl = self.replies.computed_units_en if english else self.replies.computed_units
+            notes.append(tmpl.format(units="、".join(dict.fromkeys(units))))
+        return notes
+
+    @staticmethod
+    def states(draft: Draft, op: Operation) -> bool:
+        """Whether the quoted reply already gives what `op` asks to compute."""
+        if not draft.answerable or not draft.sources:
+            return False
+        src = draft.sources[0]
+        quote = src.hit.chunk.text[src.quote_start : src.quote_end]
+        return stated(op, quote, src.figure.unit if src.figure else "")
+
+    def join_computed(self, pieces: Sequence[str], drafts: Sequence[Draft], op: Operation | None,
+                      english: bool = False) -> Draft:
+        """The parts of a question about several bodies, each cited, and, when it asks for a sum
+        or a difference and each part gives one figure, the figure computed from them."""
+        joined = self.join(pieces, drafts)
+        if op is None or op.kind not in ("sum", "difference") or not joined.answerable:
+            return joined
+        if not all(d.answerable and len(d.sources) == 1 and d.sources[0].figure is not None for d in drafts):
+            return joined
+        figures = [d.sources[0].figure for d in drafts if d.sources[0].figure is not None]
+        if op.kind == "difference" and len(figures) != 2:
+            return joined
+        result = compute(op.kind, [(f.value, f.unit, f.surface) for f in figures])
+        if result is None:
+            return joined
+        notes = self._notes([d.sources[0].year for d in drafts], [f.unit for f in figures], english)
+        text = joined.text + self._computed_text(english, result.text, notes)
+        done = Computed(result.kind, result.value, result.unit, result.text,
+                        tuple(range(1, len(figures) + 1)), "".join(notes).lstrip("；; "))
+        return replace(joined, text=text, computed=(*joined.computed, done), reason=f"computed {op.kind}")
+
+    def compute_in_sentence(self, q: ParsedQuestion, hits: Sequence[Hit], op: Operation) -> Draft | None:
+        """A ratio, an average or a difference of two figures one sentence of the top passages
+        gives ("调结案件35件，调解成功27件" → 调解成功率), the sentence cited; None when no sentence
+        holds two figures the question's words single out."""
+        q = replace(q, avoid=())  # the operands may well be the figures the previous answer gave
+        cands, hits, why = self.candidates(q, hits, loose=True)
+        if why or not cands:
+            return None
+        seen: set[tuple[int, int]] = set()
+        for c in sorted(cands, key=lambda c: (-c.score, c.hit_rank)):
+            key = (c.hit_rank, c.sentence.start)
+            if key in seen:
+                continue
+            seen.add(key)
+            if len(seen) > COMPUTE_SENTENCES:
+                break
+            hit = hits[c.hit_rank]
+            text = hit.chunk.text
+            pair = assign(op, operands_in(text, c.sentence.start, c.sentence.end))
+            if pair is None:
+                continue
+            result = compute(op.kind, [(o.value, o.unit, o.match.surface) for o in pair])
+            if result is None:
+                continue
+            a = min(o.match.start for o in pair)
+            b = max(o.match.end for o in pair)
+            if text.count("（", c.sentence.start, b) > text.count("）", c.sentence.start, b):
+                b = max(b, text.find("）", b) + 1)  # "149个（市级19个、县区130个）" quoted whole
+            qs = max([c.sentence.start, *(text.rfind(ch, c.sentence.start, a) + 1 for ch in "，,；;：:")])
+            fields = self._fields(q, c, hit, text[qs:b], 1)
+            notes = self._notes([self._year(c, hit)], [o.unit for o in pair], q.english) if op.kind == "ratio" else []
+            tmpl = self.replies.answer_en if q.english else self.replies.answer
+            reply = tmpl.format(**fields) + self._computed_text(q.english, result.text, notes)
+            done = Computed(result.kind, result.value, result.unit, result.text, (1,), "".join(notes).lstrip("；; "))
+            return Draft(True, reply, (Source(hit, qs, b),), reason=f"computed {op.kind}", computed=(done,))
+        return None
 
     def small_talk(self, kind: str, english: bool = False) -> Draft:
         """A short reply to a greeting, thanks or goodbye, with a hint of what can be asked."""

@@ -27,6 +27,9 @@ _REQUIRED = {
     "part_not_found": {"part"},
     "greeting": set(), "greeting_en": set(), "thanks": set(), "thanks_en": set(), "bye": set(), "bye_en": set(),
     "when_en": {"period"},
+    "computed": {"arithmetic", "note"}, "computed_en": {"arithmetic", "note"},
+    "computed_years": {"years"}, "computed_years_en": {"years"},
+    "computed_units": {"units"}, "computed_units_en": {"units"},
 }
 
 
@@ -52,6 +55,12 @@ class Replies:
     bye: str
     bye_en: str
     when_en: str
+    computed: str
+    computed_en: str
+    computed_years: str
+    computed_years_en: str
+    computed_units: str
+    computed_units_en: str
 
 
 def load_replies(folder: Path) -> Replies:

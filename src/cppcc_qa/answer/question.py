@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from cppcc_qa.answer.arithmetic import parse_operation
 from cppcc_qa.answer.bodies import CommitteeDirectory
 from cppcc_qa.records import Turn
 from cppcc_qa.search.crosslingual import Translation
@@ -180,7 +181,10 @@ def _resolve_one(
     question: str, prev: ParsedQuestion | None, directory: CommitteeDirectory, translate: Translator | None
 ) -> ParsedQuestion:
     cur = parse_question(question, directory, translate)
-    if prev is None or not _is_followup(cur.normalized):
+    # "平均每期多少人次？" / "占比多少？" after a question that gave the figures: arithmetic over
+    # what was just said, about the same body
+    computes = not cur.committees and parse_operation(cur.normalized) is not None
+    if prev is None or not (_is_followup(cur.normalized) or computes):
         return cur
     fragment = _FOLLOWUP_TAIL.sub("", _FOLLOWUP_LEAD.sub("", cur.normalized)).strip()
     new_focus = _strip_committees(fragment, cur.committees)

@@ -21,12 +21,12 @@ from cppcc_qa.text.measure import (
     SCOPE_WORDS,
     SENTENCE_BREAKS,
     TIME_PATTERN,
+    is_figure,
     measure_phrase,
     remove_scope,
     strip_fillers,
 )
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities, normalize_numerals
-from cppcc_qa.text.periods import years_in
 
 __all__ = ["extract_figures", "figures_to_rows", "figures_csv", "filter_figures", "FIGURE_FIELDS"]
 
@@ -34,18 +34,6 @@ __all__ = ["extract_figures", "figures_to_rows", "figures_csv", "filter_figures"
 FIGURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Figure))
 _OPEN_PARENS = "（("
 _CLOSE_PARENS = "）)"
-_MAGNITUDE_CHARS = "万亿"
-
-
-def _is_date(m: QuantityMatch) -> bool:
-    """A year ("2024年", "二〇二四年") or a unitless number (a month, a code) is not a figure."""
-    q = m.quantity
-    if not q.unit:
-        return not any(c in q.surface for c in _MAGNITUDE_CHARS)
-    if q.unit != "年" or q.qualifier:
-        return False
-    number = q.surface[: -len(q.unit)].strip()
-    return bool(years_in(number + "年"))
 
 
 def _break_before(text: str, pos: int, breaks: str, floor: int = 0) -> int:
@@ -96,7 +84,7 @@ def extract_figures(doc: Document, chunks: Sequence[Chunk]) -> list[Figure]:
     figures: list[Figure] = []
     by_end: dict[int, Figure] = {}
     for m in find_quantities(text):
-        if _is_date(m):
+        if not is_figure(m):
             continue
         sentence_start = _break_before(text, m.start, SENTENCE_BREAKS)
         clause_start = _break_before(text, m.start, CLAUSE_BREAKS, sentence_start)

@@ -19,11 +19,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from cppcc_qa.text.numerals import QuantityMatch
+from cppcc_qa.text.periods import years_in
 from cppcc_qa.text.tokenize import terms_of
 
 __all__ = [
     "CLAUSE_BREAKS", "SENTENCE_BREAKS", "TIME_PATTERN", "SCOPE_WORDS", "CUT_MARKERS",
-    "strip_fillers", "remove_scope", "measure_phrase", "counted_terms", "coverage",
+    "strip_fillers", "remove_scope", "is_figure", "measure_phrase", "counted_terms", "coverage",
     "WINDOW", "PROXIMITY_DECAY",
 ]
 
@@ -62,6 +64,18 @@ PROXIMITY_DECAY = 0.7
 _STRIP_CHARS = " \t\u3000、，,和及与“”‘’\"'「」『』"
 _AFTER_STOPS = CLAUSE_BREAKS + "、“”\"「」"
 _AFTER_LEADING = "的来之"
+
+
+def is_figure(m: QuantityMatch) -> bool:
+    """Whether a number counts something: a year ("2024年", "二〇二四年") or a unitless number (a
+    month, a code) is no figure; a duration ("22年") and "3万" are."""
+    q = m.quantity
+    if not q.unit:
+        return any(c in q.surface for c in "万亿")
+    if q.unit != "年" or q.qualifier:
+        return True
+    number = q.surface[: -len(q.unit)].strip()
+    return not years_in(number + "年")
 
 
 def strip_fillers(phrase: str, scope_only_is_empty: bool = True) -> str:
