@@ -154,3 +154,14 @@ def test_computed_answers_cite_their_operands_and_say_so(engine: QAService, ques
 def test_a_share_the_reports_neither_state_nor_give_operands_for_is_refused(engine: QAService) -> None:
     a = engine.ask("武威市政协委员工作室的覆盖率是多少？")
     assert not a.answerable and not a.computed
+
+
+def test_overview_lists_the_reports_sections_each_cited(engine: QAService) -> None:
+    a = engine.ask("介绍一下平凉市政协")
+    assert a.answerable and len(a.citations) >= 3
+    assert all(c.committee == "平凉市政协" for c in a.citations)
+    sections = [c.section for c in a.citations]
+    assert len(set(sections)) == len(sections) and all(s in a.answer for s in sections)
+    assert all(c.quote and c.quote in c.text for c in a.citations)
+    which = engine.ask("介绍一下")  # two committees: which one?
+    assert not which.answerable and "平凉市政协" in which.answer and "武威市政协" in which.answer

@@ -112,3 +112,21 @@ def test_a_question_asking_for_a_target_is_answered_by_one() -> None:
     q = parse_question("2022年政府工作报告定的粮食产量目标是多少？", DIRECTORY)
     cands = score_candidates(q, hits, ScoringConfig(), lambda t: 1.0, years)
     assert cands and all("1.3万亿斤" in c.clause.text for c in cands)
+
+
+@pytest.mark.parametrize(("question", "overview"), [
+    ("介绍一下平凉市政协", True),
+    ("平凉市政协做了哪些工作？", True),
+    ("2021年政府工作报告主要讲了什么？", True),
+    ("武威市政协2024年有哪些工作亮点？", True),
+    ("平凉市政协在乡村振兴方面做了哪些工作？", False),  # a topic of its own: a list question
+    ("平凉市政协主席是谁？", False),
+    ("武威建成了多少个委员工作室？", False),
+])
+def test_overview_questions_name_no_topic_of_their_own(question: str, overview: bool) -> None:
+    from cppcc_qa.answer.question import asks_overview
+    from cppcc_qa.text.normalize import normalize_question
+
+    norm = normalize_question(question)
+    focus = norm.replace("平凉市政协", "").replace("武威市政协", "").replace("2021年政府工作报告", "")
+    assert asks_overview(norm, focus) is overview

@@ -49,6 +49,7 @@ from cppcc_qa.indexing.library import LibraryUpdate, Plan, apply_plan, plan_addi
 from cppcc_qa.indexing.store import IndexData, build_index, current_version, load_index, write_index, writer_lock
 from cppcc_qa.indexing.vectors import set_search_threads
 from cppcc_qa.ingest.corpus import load_corpus
+from cppcc_qa.ingest.metadata import display_name, is_heading
 from cppcc_qa.ingest.uploads import read_report
 from cppcc_qa.records import Answer, Chunk, Citation, Document, Figure, Hit, Turn
 from cppcc_qa.search.crosslingual import translate
@@ -64,6 +65,7 @@ __all__ = ["QAService", "build_service", "PassageView"]
 logger = logging.getLogger(__name__)
 
 RELOAD_CHECK_SECONDS = 1.0  # how often a request may look whether a newer index version is current
+OVERVIEW_SECTIONS = 6  # at most this many sections make an overview
 
 
 @dataclass(frozen=True)
@@ -344,6 +346,8 @@ class QAService:
             bodies = [] if parsed.english else st.directory.per_body(parsed.normalized)
             if len(bodies) >= 2:
                 draft = self._ask_per_body(parsed, bodies, turns, st, timings)
+            elif parsed.overview:
+                draft = self._overview(parsed, st)
             else:
                 qvec = self.query_vector(parsed.retrieval_text)
                 t3 = time.perf_counter()
@@ -380,6 +384,26 @@ class QAService:
         # of: a quoted figure of another kind would be a wrong answer
         return st.composer.refuse(parsed, "not_found")
 
+    def _overview(self, parsed: ParsedQuestion, st: _State) -> Draft:
+        """The gist of the report a question names (by body, by year), else of the latest one
+        when the corpus holds one body's reports only; else which reports there are."""
+        docs = [d for d in st.index.documents
+                if (not parsed.committees or d.committee in parsed.committees)
+                and (not parsed.time.report_year or d.year == parsed.time.report_year)
+                and (parsed.time.report_year or not parsed.time.years or d.year in parsed.time.years)]
+        if not docs:
+            return st.composer.refuse(parsed, "unknown_committee" if parsed.unknown_places else "not_found")
+        named = parsed.committees or parsed.time.report_year or parsed.time.years
+        if not named and len({d.committee or d.title for d in docs}) > 1:
+            return st.composer.which_report(parsed, [display_name(d.committee, d.title) for d in docs])
+        doc = max(docs, key=lambda d: (d.year or 0, d.date))
+        firsts: dict[str, Chunk] = {}
+        for c in st.index.chunks:
+            if c.doc_id == doc.doc_id and c.section not in firsts:
+                firsts[c.section] = c
+        sections = [(h, Hit(c, 1.0)) for h, c in firsts.items() if is_heading(h)]
+        return st.composer.overview(parsed, sections[:OVERVIEW_SECTIONS], doc.year)
+
     def _ask_per_body(self, parsed: ParsedQuestion, bodies: Sequence[tuple[str, str]], turns: Sequence[Turn],
                       st: _State, timings: dict[str, float]) -> Draft:
         """A question about several bodies, asked of each ("武威和平凉各…", "两个市一共…"), the
@@ -392,9 +416,13 @@ class QAService:
             t1 = time.perf_counter()
             sub = inherit_context(self.parse(text, turns, st), parsed)
             t2 = time.perf_counter()
-            hits = self.retrieve(sub, st=st)
-            t3 = time.perf_counter()
-            drafts.append(st.composer.compose(sub, hits))
+            if sub.overview:
+                t3 = time.perf_counter()
+                drafts.append(self._overview(sub, st))
+            else:
+                hits = self.retrieve(sub, st=st)
+                t3 = time.perf_counter()
+                drafts.append(st.composer.compose(sub, hits))
             t4 = time.perf_counter()
             for key, a, b in (("parse", t1, t2), ("retrieve", t2, t3), ("compose", t3, t4)):
                 timings[key] += (b - a) * 1e3

@@ -26,7 +26,7 @@ from cppcc_qa.records import Computed, Hit
 from cppcc_qa.search.wordsim import SoftMatch, WordVectors
 from cppcc_qa.settings import ComposerConfig, ScoringConfig
 from cppcc_qa.text.numerals import Quantity
-from cppcc_qa.text.spans import Span, split_clauses
+from cppcc_qa.text.spans import Span, split_clauses, split_sentences
 from cppcc_qa.text.tokenize import terms_of
 from cppcc_qa.text.units import compatible
 
@@ -38,6 +38,7 @@ ITEM_CLOSE = "、）)"  # …and ends before one of these
 MIN_ITEM_CHARS = 4  # an item shorter than this ("9个") is quoted with its whole clause
 NEW_TOPIC_SHARE = 0.15  # a further part must bring this share of the question's topic weight
 MULTI_CONTEXT_BUDGET = 20  # leading context per part when a reply has several
+OVERVIEW_MAX_CHARS = 160  # headings of an overview beyond this many characters are shortened
 COMPUTE_SENTENCES = 3  # sentences of the best candidates searched for the operands of a computation
 # English questions: their words reach the passages through a word-by-word mapping, which can
 # land on the wrong word ("handle" → 抓手, "population" → 居民). Each candidate clause is checked
@@ -403,6 +404,35 @@ class ExtractiveComposer:
             done = Computed(result.kind, result.value, result.unit, result.text, (1,), "".join(notes).lstrip("；; "))
             return Draft(True, reply, (Source(hit, qs, b),), reason=f"computed {op.kind}", computed=(done,))
         return None
+
+    def overview(self, q: ParsedQuestion, sections: Sequence[tuple[str, Hit]], year: int | None) -> Draft:
+        """The gist of one report: its main sections by heading, each cited to the opening
+        sentence of its first passage. Long headings give their last clause (the part that says
+        what was done) when the whole list would not fit `OVERVIEW_MAX_CHARS`."""
+        if not sections:
+            return self.refuse(q, "not_found")
+        chunk = sections[0][1].chunk
+        source = display_name(chunk.committee, chunk.title)
+        when = (self.replies.when_en.format(period=year) if q.english else self.replies.when.format(period=f"{year}年")) \
+            if year and str(year) not in source else ""
+        headings = [h for h, _ in sections]
+        if sum(len(h) for h in headings) > OVERVIEW_MAX_CHARS:
+            headings = [re.split(r"[，,]", h)[-1] for h in headings]
+        sources, items = [], []
+        for heading, (_, hit) in zip(headings, sections):
+            first = split_sentences(hit.chunk.text)[0]
+            sources.append(Source(hit, first.start, first.end))
+            items.append(self.replies.overview_item.format(heading=heading, n=len(sources)))
+        tmpl = self.replies.overview_en if q.english else self.replies.overview
+        report = source if source.endswith(("报告", "综述")) or q.english else f"{source}的报告"
+        text = tmpl.format(source=source, report=report, when=when, count=len(items),
+                           items=self.replies.parts_joiner.join(items))
+        return Draft(True, text, tuple(sources), reason=f"overview of {len(items)} sections")
+
+    def which_report(self, q: ParsedQuestion, reports: Sequence[str]) -> Draft:
+        """An overview asked of no report in particular: which reports there are."""
+        tmpl = self.replies.overview_which_en if q.english else self.replies.overview_which
+        return Draft(False, tmpl.format(known="、".join(reports)), reason="overview_which")
 
     def small_talk(self, kind: str, english: bool = False) -> Draft:
         """A short reply to a greeting, thanks or goodbye, with a hint of what can be asked."""

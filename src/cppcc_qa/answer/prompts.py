@@ -27,6 +27,8 @@ _REQUIRED = {
     "part_not_found": {"part"},
     "greeting": set(), "greeting_en": set(), "thanks": set(), "thanks_en": set(), "bye": set(), "bye_en": set(),
     "when_en": {"period"},
+    "overview": {"items"}, "overview_en": {"items"}, "overview_item": {"heading", "n"},
+    "overview_which": {"known"}, "overview_which_en": {"known"},
     "computed": {"arithmetic", "note"}, "computed_en": {"arithmetic", "note"},
     "computed_years": {"years"}, "computed_years_en": {"years"},
     "computed_units": {"units"}, "computed_units_en": {"units"},
@@ -55,6 +57,11 @@ class Replies:
     bye: str
     bye_en: str
     when_en: str
+    overview: str
+    overview_en: str
+    overview_item: str
+    overview_which: str
+    overview_which_en: str
     computed: str
     computed_en: str
     computed_years: str

@@ -17,6 +17,7 @@ from cppcc_qa.text.normalize import normalize_question
 from cppcc_qa.text.numerals import find_quantities
 from cppcc_qa.text.periods import QuestionTime, question_time, strip_time
 from cppcc_qa.text.places import body_aliases
+from cppcc_qa.text.tokenize import terms_of
 from cppcc_qa.text.units import ANY_COUNT, asked_unit
 
 __all__ = ["ParsedQuestion", "parse_question", "resolve_history", "split_compound", "small_talk", "inherit_context"]
@@ -27,6 +28,15 @@ _LIST = re.compile(r"哪些|有哪|which (?:\w+ )?(?:provinces|cities|places|one
 _WHO = re.compile(r"谁|哪位|who\b", re.I)
 _DATE = re.compile(r"什么时候|何时|哪一?年(?!度)|哪个月|when\b", re.I)
 _ENTITY = re.compile(r"什么|哪个|哪部|哪项|哪里|叫|名称|what|which|where", re.I)
+#: "介绍一下… / …做了哪些工作 / 主要讲了什么": a question asking for the gist of a report.
+_OVERVIEW = re.compile(r"介绍(?:一下|下)?|简介|概括(?:一下)?|概述|总结(?:一下)?|主要(?:讲|说|谈|写|做)了?(?:什么|哪些|啥|些什么)?"
+                       r"|主要内容|做了(?:哪些|什么|些什么|啥)(?:工作|事情|事)?|干了(?:哪些|什么|啥)(?:工作|事情|事)?"
+                       r"|(?:有|取得了?)哪些(?:工作|成绩|成效|亮点)|工作(?:情况|怎么样|如何)|讲了(?:什么|啥|哪些)"
+                       r"|overview|summar|introduc|tell me about|what did .+ do", re.I)
+#: Words an overview question may hold beside its cue without naming a topic of its own.
+_OVERVIEW_GENERIC = frozenset("工作 政协 报告 情况 主要 内容 方面 一下 这份 这个 那个 整体 总体 全年 一年 近年 "
+                              "委员会 政府 政府工作报告 工作报告 亮点 哪些 什么 啥 事情 成绩 成效 "
+                              "what did the report cppcc committee do about".split())
 _MULTI = re.compile(r"各[有是为]?(?:多少|几)|分别|各自|both|respectively|each", re.I)
 _FOLLOWUP_LEAD = re.compile(r"^(?:那么|那|还有|另外|and|what about|how about)\s*", re.I)
 _FOLLOWUP_TAIL = re.compile(r"(?:的|又|是)?(?:呢|吗)?[？?。!！\s]*$")
@@ -52,6 +62,7 @@ class ParsedQuestion:
     multi: bool = False  # asks for several things at once ("…各多少", "分别", two question words)
     time: QuestionTime = QuestionTime()  # the period asked about and a report named by its year
     avoid: tuple[str, ...] = ()  # figures the previous answer gave, which a follow-up does not ask again
+    overview: bool = False  # asks for the gist of a report ("介绍一下平凉市政协"), not one fact
 
     @property
     def bm25_text(self) -> str:
@@ -109,7 +120,20 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
         unmatched=unmatched,
         multi=bool(_MULTI.search(norm)) or len(re.findall(r"多少|几[个项次件名条篇]", norm)) >= 2,
         time=when,
+        overview=asks_overview(norm, focus if not english else
+                               re.sub("|".join(map(re.escape, directory.ascii_aliases())) or "^$", " ", norm.lower())),
     )
+
+
+def asks_overview(norm: str, focus: str) -> bool:
+    """Whether a question asks for the gist of a report: an overview cue and no topic of its own
+    beside it ("平凉市政协做了哪些工作？" yes; "…在乡村振兴方面做了哪些工作？" no)."""
+    if not _OVERVIEW.search(norm):
+        return False
+    rest = _OVERVIEW.sub(" ", focus)
+    return not [t for t in terms_of(rest) if t not in _OVERVIEW_GENERIC and not t.isascii()] and \
+        not [w for w in re.findall(r"[a-z]{4,}", rest.lower()) if w not in _OVERVIEW_GENERIC and w not in (
+            "what", "tell", "about", "give", "please", "overview", "summary", "summarize", "introduce", "city")]
 
 
 # What makes a piece of text a question of its own (for splitting "…多少个？总投资多少？").

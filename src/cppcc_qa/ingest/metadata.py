@@ -20,7 +20,7 @@ from cppcc_qa.errors import IngestError
 from cppcc_qa.text.periods import date_in_text, parse_date, section_period, year_of_date, years_in
 from cppcc_qa.text.places import LEVEL_PATTERN
 
-__all__ = ["ReportMeta", "infer_metadata", "KINDS", "display_name"]
+__all__ = ["is_heading", "ReportMeta", "infer_metadata", "KINDS", "display_name"]
 
 #: Kinds of report, by a word their titles carry (first match wins).
 KINDS: tuple[tuple[str, str], ...] = (
@@ -121,3 +121,14 @@ def display_name(committee: str, title: str) -> str:
     """How a reply names where a passage comes from: the committee, else the title (which for
     a yearly report carries its year); never empty."""
     return committee or title or "报告"
+
+
+#: Below this many characters a section title is a label ("图片说明"), not a heading of the report.
+MIN_HEADING_CHARS = 6
+
+
+def is_heading(section: str) -> bool:
+    """Whether a section title heads a part of the report: not empty, not a salutation
+    ("各位代表："), not a short label ("图片说明")."""
+    section = section.strip()
+    return len(section) >= MIN_HEADING_CHARS and not section.endswith(("：", ":"))
