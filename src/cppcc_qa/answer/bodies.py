@@ -116,7 +116,7 @@ class CommitteeDirectory:
             if count != len(self.committees) or count < 2:
                 return []
             name = {c: place_of(c) or c for c in self.committees}
-            return [(c, re.sub(r"各(?=[有是为]?(?:多少|几))|分别|各自", "",
+            return [(c, re.sub(r"各(?=[\u4e00-\u9fff]{0,8}?(?:多少|几))|分别|各自", "",
                                text[: group.start()] + name[c] + _DISTRIBUTIVE.sub("", text[group.end():])))
                     for c in self.committees]
         bodies = list(dict.fromkeys(c for _, _, c in spans))
@@ -135,5 +135,5 @@ class CommitteeDirectory:
             tail = _DISTRIBUTIVE.sub("", GROUP_PATTERN.sub("", tail, count=1) if tail.lstrip("的").startswith(
                 tuple("2两二三四五六七八九")) else tail)
             one = merged[: first[0] + len(own)] + tail
-            out.append((body, re.sub(r"各(?=[有是为]?(?:多少|几))|分别|各自", "", one)))
+            out.append((body, re.sub(r"各(?=[\u4e00-\u9fff]{0,8}?(?:多少|几))|分别|各自", "", one)))
         return out

@@ -39,6 +39,7 @@ MIN_ITEM_CHARS = 4  # an item shorter than this ("9个") is quoted with its whol
 NEW_TOPIC_SHARE = 0.15  # a further part must bring this share of the question's topic weight
 MULTI_CONTEXT_BUDGET = 20  # leading context per part when a reply has several
 OVERVIEW_MAX_CHARS = 160  # headings of an overview beyond this many characters are shortened
+ECHO_NEW_TERMS = 3  # a clause repeating the question's figures answers "哪个" only with this many words of its own
 COMPUTE_SENTENCES = 3  # sentences of the best candidates searched for the operands of a computation
 # English questions: their words reach the passages through a word-by-word mapping, which can
 # land on the wrong word ("handle" → 抓手, "population" → 居民). Each candidate clause is checked
@@ -50,6 +51,7 @@ EN_SIMILARITY_WEIGHT = 2.0
 EN_SIMILARITY_CENTRE = 0.2
 
 Similarity = Callable[[str, list[str]], np.ndarray]
+_NAMED = re.compile(r"[“《「][^”》」]{2,40}[”》」]")  # a quoted name: an answer to "哪个/什么", whatever figures stand by it
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,19 @@ class ExtractiveComposer:
                 out.append(c)
         return out
 
+    @staticmethod
+    def _echoes_only(q: ParsedQuestion, c: Candidate) -> bool:
+        """A clause whose figures are all ones the question itself gives, offered for a question
+        asking which, who or what ("那23个项目里投资最大的是哪个？" is not answered by "签约引进
+        项目23个"): it repeats the question instead of answering it."""
+        if q.qtype not in ("entity", "who", "list"):
+            return False
+        counts = counts_in(c.clause.text)
+        if not counts or not all(m.surface in q.normalized for m in counts) or _NAMED.search(c.clause.text):
+            return False
+        new = [t for t in terms_of(c.clause.text) if t not in q.normalized and t not in ("政协", "委员会")]
+        return len(new) < ECHO_NEW_TERMS  # a list of names would bring words of its own ("招商引资走深走实…")
+
     # -- wording -----------------------------------------------------------------------------
     def _span(self, cand: Candidate, budget: int, whole: bool = False) -> tuple[str, int, int]:
         """The reply's words: the answering clause, led by as much of its sentence as fits. A
@@ -269,7 +284,7 @@ class ExtractiveComposer:
         if why:
             return self.refuse(q, why)
         floor = self.floor(q)
-        cands = [c for c in cands if c.score >= floor]
+        cands = [c for c in cands if c.score >= floor and not self._echoes_only(q, c)]
         if not cands:
             return self.refuse(q, "not_found")
         picks = self._merge(self._select(q, hits, cands))

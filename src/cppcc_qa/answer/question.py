@@ -13,6 +13,7 @@ from cppcc_qa.answer.arithmetic import parse_operation
 from cppcc_qa.answer.bodies import CommitteeDirectory
 from cppcc_qa.records import Turn
 from cppcc_qa.search.crosslingual import Translation
+from cppcc_qa.text.glossary import Equivalent, default_glossary
 from cppcc_qa.text.normalize import normalize_question
 from cppcc_qa.text.numerals import find_quantities
 from cppcc_qa.text.periods import QuestionTime, question_time, strip_time
@@ -63,6 +64,8 @@ class ParsedQuestion:
     time: QuestionTime = QuestionTime()  # the period asked about and a report named by its year
     avoid: tuple[str, ...] = ()  # figures the previous answer gave, which a follow-up does not ask again
     overview: bool = False  # asks for the gist of a report ("介绍一下平凉市政协"), not one fact
+    # everyday phrases of the question and the report wordings they stand for (text/glossary.py)
+    equivalents: tuple[Equivalent, ...] = ()
 
     @property
     def bm25_text(self) -> str:
@@ -105,10 +108,12 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
         tr = translate(norm.replace(when.report_ref, " ") if when.report_ref else norm, directory.ascii_aliases())
         focus, unmatched = " ".join(tr.terms), tr.unmatched
         lexical = " ".join([*mentions.known, focus])
+    equivalents = () if english else default_glossary().equivalents(focus)
+    retrieval = " ".join([norm, *(v for _, values in equivalents for v in values)])
     return ParsedQuestion(
         original=text,
         normalized=norm,
-        retrieval_text=norm,
+        retrieval_text=retrieval,
         focus_text=focus,
         context_text=focus,
         qtype=_qtype(norm),
@@ -120,6 +125,7 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
         unmatched=unmatched,
         multi=bool(_MULTI.search(norm)) or len(re.findall(r"多少|几[个项次件名条篇]", norm)) >= 2,
         time=when,
+        equivalents=equivalents,
         overview=asks_overview(norm, focus if not english else
                                re.sub("|".join(map(re.escape, directory.ascii_aliases())) or "^$", " ", norm.lower())),
     )
@@ -241,6 +247,7 @@ def _resolve_one(
         committees=committees,
         followup=True,
         time=when,
+        equivalents=(*cur.equivalents, *prev.equivalents),
     )
 
 

@@ -20,11 +20,12 @@ from cppcc_qa.answer.question import ParsedQuestion
 from cppcc_qa.records import Hit
 from cppcc_qa.search.wordsim import SoftMatch
 from cppcc_qa.settings import ScoringConfig
+from cppcc_qa.text.glossary import covered
 from cppcc_qa.text.measure import counted_terms, coverage
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities
 from cppcc_qa.text.periods import Period, is_year, resolve, section_period
 from cppcc_qa.text.spans import Span, split_clauses, split_sentences
-from cppcc_qa.text.targets import asks_target, is_plan, is_target
+from cppcc_qa.text.targets import asks_outcome, asks_target, is_plan, is_target
 from cppcc_qa.text.tokenize import terms_of, tokenize
 from cppcc_qa.text.units import compatible
 
@@ -191,9 +192,10 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
     # "人口"), else it does not speak of what was asked ("…里有多少是律师").
     absent = [t for t in focus if known is not None and not known(t) and not q.english]
     wants_target = asks_target(q.normalized)
+    wants_outcome = asks_outcome(q.normalized)
     years_known = [y for y in (report_year(h.chunk.doc_id) for h in hits[: cfg.passages]) if y]
     latest = max(years_known, default=None)
-    context = q.context_text + " " + q.normalized
+    context = " ".join([q.context_text, q.normalized, *(v for _, vs in q.equivalents for v in vs)])
     tm = _TARGET_RE.search(q.focus_text)
     target = tm.group(1) if tm else ""
     inv = lambda r: 1.0 / r if r else 0.0  # noqa: E731
@@ -220,7 +222,7 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
                     continue  # "2018年…多少" is not answered by a sentence about another year
                 else:
                     time_sig = [1.0, 0.0, 0.0]
-            missing = sum(1 for t in absent if t not in sent.text
+            missing = sum(1 for t in absent if t not in covered(sent.text, q.equivalents)
                           and (soft is None or soft.to_text(t, sent.text) < cfg.soft_min))
             if missing and gates:
                 continue  # the question names something the reports never mention, nor anything like it
@@ -228,17 +230,20 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
             plan = is_plan(sent.text, period, ry, reviews(hit.chunk.doc_id))
             if wants_target and q.qtype == "numeric" and not plan and not (ry is not None and period == Period(ry, ry)):
                 continue  # "…提出的目标是多少" is answered by a target figure (or a plan for the report's year)
+            if wants_outcome and plan:
+                continue  # "2021年实际新开工…" is never answered by the 2021 report's plan for the year
             # a plan offered for a year's outcome ("2021年实际新开工…" answered by the 2021 report's
             # "今年…5.3万个"): questions rarely say which they mean, so the model weighs it
             target_match = float(stated == wants_target) - float(plan and bool(asked) and not wants_target
                                                                  and q.time.report_year is None)
-            where = sent.text + hit.chunk.section
+            where = covered(sent.text + hit.chunk.section, q.equivalents)
             sent_strict = _weighted_cover(focus, where, idf)
             sent_rec = _weighted_cover(focus, where, idf, soft, cfg) if soft is not None else sent_strict
             for cl in split_clauses(sent.text):
                 clause = Span(sent.start + cl.start, sent.start + cl.end, cl.text)
-                cl_strict = _weighted_cover(focus, clause.text, idf)
-                cl_rec = _weighted_cover(focus, clause.text, idf, soft, cfg) if soft is not None else cl_strict
+                cl_seen = covered(clause.text, q.equivalents)
+                cl_strict = _weighted_cover(focus, cl_seen, idf)
+                cl_rec = _weighted_cover(focus, cl_seen, idf, soft, cfg) if soft is not None else cl_strict
                 base = 0.55 * cl_rec + 0.45 * sent_rec
                 prior = 0.04 / (rank + 1) + time_adj
                 counts = counts_in(clause.text)

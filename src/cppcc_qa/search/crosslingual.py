@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cppcc_qa.indexing.lexicon import Lexicon
+from cppcc_qa.text.glossary import default_glossary
 
 __all__ = ["Translation", "translate", "EN_STOPWORDS"]
 
@@ -38,13 +39,17 @@ def translate(lexicon: Lexicon, english: str, embed: Callable[[list[str]], np.nd
               skip: Sequence[str] = ()) -> Translation:
     """Chinese corpus terms for the content words of an English question, and the words that
     have no counterpart in the corpus (a sign the reports may not cover the question)."""
-    words = [w for w in re.findall(r"[a-z]+", english.lower()) if w not in EN_STOPWORDS and w not in skip]
+    known, rest = default_glossary().english(english)  # work-report phrases first ("foreign investment")
+    words = [w for w in re.findall(r"[a-z]+", rest) if w not in EN_STOPWORDS and w not in skip]
     if not words or len(lexicon.terms) == 0:
-        return Translation((), tuple(words))
-    phrases = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+        return Translation(known, tuple(words))
+    pieces = [re.findall(r"[a-z]+", part) for part in rest.split("|")]  # no pair across a glossary phrase
+    pairs = [f"{a} {b}" for piece in pieces for a, b in zip(piece, piece[1:]) if {a, b}.isdisjoint(EN_STOPWORDS)
+             and a not in skip and b not in skip]
+    phrases = words + pairs
     sims = embed(phrases) @ lexicon.vectors.T
     best = sims.argmax(axis=1)
-    out: list[str] = []
+    out: list[str] = list(known)
     matched: set[str] = set()
     for phrase, row, j in zip(phrases, sims, best):
         if row[j] >= MIN_TERM_SIMILARITY:

@@ -11,7 +11,7 @@ import re
 
 from cppcc_qa.text.periods import Period
 
-__all__ = ["is_target", "asks_target", "is_plan", "TARGET_PATTERN"]
+__all__ = ["is_target", "asks_target", "asks_outcome", "is_plan", "TARGET_PATTERN"]
 
 #: Plan language: words that make a figure a goal, not a result.
 TARGET_PATTERN = re.compile(r"预期目标|主要预期|预期增长|预计|拟[安按定将用]?|计划[安用]|力争|争取|目标是|目标为|主要目标")
@@ -26,6 +26,12 @@ def is_target(sentence: str) -> bool:
 def asks_target(text: str) -> bool:
     """Whether a claim or question is about a target ("…提出的增长目标", "拟安排…", "计划…")."""
     return bool(re.search(r"目标|预期|预计|拟|计划|力争|要求|提出要", text))
+
+
+def asks_outcome(text: str) -> bool:
+    """Whether a question or claim says it wants what was done, not what was planned ("实际新开工
+    了多少", "最终完成了多少")."""
+    return bool(re.search(r"实际|最终|实实在在|完成了|实现了|达到了|做到了", text)) and not asks_target(text)
 
 
 def is_plan(statement: str, period: Period | None, report_year: int | None, reviews_last_year: bool) -> bool:

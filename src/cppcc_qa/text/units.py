@@ -17,7 +17,7 @@ __all__ = ["UNITS", "UNIT_ALIASES", "FAMILIES", "ANY_COUNT", "MONEY", "PERCENT",
 #: running text needs one of them to count as a quantity.
 UNITS: tuple[str, ...] = (
     "人次", "场次", "批次", "件次", "户次", "家次", "个月", "小时", "分钟",
-    "平方公里", "平方米", "立方米", "千瓦时", "千瓦", "公里", "千米", "公顷", "公斤",
+    "平方公里", "平方米", "立方米", "千瓦时", "千瓦", "公里", "千米", "公顷", "公斤", "美元", "欧元", "港元",
     "次", "件", "个", "名", "人", "位", "篇", "条", "项", "户", "期", "所", "处", "年", "天",
     "元", "%", "场", "家", "份", "部", "本", "册", "台", "辆", "座", "套", "张", "类", "轮",
     "组", "支", "批", "倍", "岁", "亩", "吨", "斤", "米", "大",
@@ -37,7 +37,10 @@ FAMILIES: dict[str, frozenset[str]] = {
     "persons": frozenset("人 人次 名 位".split()),
     "occasions": frozenset("次 场次 场 批次 期 轮 件次 户次 家次 人次".split()),
     "items": frozenset("个 项 件 条 篇 处 所 家 户 份 部 座 套 张 类 支 组 本 册 台 辆 批 届".split()),
-    "money": frozenset({MONEY}),
+    "money": frozenset({MONEY}),  # other currencies are units of their own: 美元 never answers 元
+    "dollars": frozenset({"美元"}),
+    "euros": frozenset({"欧元"}),
+    "hk_dollars": frozenset({"港元"}),
     "share": frozenset({PERCENT}),
     "time": frozenset("年 天 个月 小时 分钟 岁".split()),
     "area": frozenset("平方公里 平方米 公顷 亩".split()),
@@ -74,6 +77,8 @@ def compatible(asked: str, found: str) -> bool:
 def asked_unit(question: str) -> str:
     """The unit a question asks for after 多少/几: "多少件" → 件, "多少万元" → 元 (money is in yuan),
     "多少万"/"多少亿" → "" (a magnitude names no unit), none → ""."""
+    if re.search(r"多少(?:钱|资金|经费|费用)|几(?:块)?钱", question):
+        return MONEY  # "花了多少钱": money, whatever magnitude the answer takes
     m = _ASK.search(question)
     if m is None:
         return ""
