@@ -165,3 +165,10 @@ def test_overview_lists_the_reports_sections_each_cited(engine: QAService) -> No
     assert all(c.quote and c.quote in c.text for c in a.citations)
     which = engine.ask("介绍一下")  # two committees: which one?
     assert not which.answerable and "平凉市政协" in which.answer and "武威市政协" in which.answer
+
+
+def test_citations_carry_the_reports_body_date_and_kind(engine: QAService) -> None:
+    c = engine.ask("平凉市建成了多少个委员工作室？").citations[0]
+    doc = next(d for d in engine.documents() if d.doc_id == c.doc_id)
+    assert (c.body, c.date, c.kind) == (doc.body, doc.date, doc.kind) == ("平凉市政协", "2024", "综述")
+    assert {"body", "date", "kind"} <= set(c.to_dict())

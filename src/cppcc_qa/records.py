@@ -89,6 +89,9 @@ class Citation:
     end: int
     passage_start: int
     passage_end: int
+    body: str = ""  # the report's issuing body (a committee, 国务院, a government…)
+    date: str = ""  # the report's date (ISO, as precise as known; "" when unknown)
+    kind: str = ""  # the kind of report (政府工作报告, 政协工作报告, 综述…)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

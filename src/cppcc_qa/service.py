@@ -83,6 +83,7 @@ class _State:
     composer: ExtractiveComposer
     chunk_pos: dict[str, int]
     years: dict[str, int | None]  # doc_id → the year its report was given in
+    docs: dict[str, Document]  # doc_id → its report (body, date, kind for citations)
 
 
 class QAService:
@@ -175,7 +176,8 @@ class QAService:
                                       report_year=years.get, model=self.scorer, words=self._word_vectors(index),
                                       known=in_corpus if self.settings.absent_terms_gate else None,
                                       reviews=reviewing.__contains__)
-        state = _State(index, directory, composer, {c.chunk_id: i for i, c in enumerate(index.chunks)}, years)
+        state = _State(index, directory, composer, {c.chunk_id: i for i, c in enumerate(index.chunks)}, years,
+                       {d.doc_id: d for d in index.documents})
         with self._lock:
             self._state = state
 
@@ -363,7 +365,7 @@ class QAService:
             turns.append(Turn(piece, draft.text))
         draft = drafts[0] if len(drafts) == 1 else st.composer.join(pieces, drafts)
         citations = tuple(
-            self.citation_for(src.hit, n, src.hit.chunk.start + src.quote_start, src.hit.chunk.start + src.quote_end)
+            self.citation_for(src.hit, n, src.hit.chunk.start + src.quote_start, src.hit.chunk.start + src.quote_end, st)
             for n, src in enumerate(draft.sources, 1)
         ) if draft.answerable else ()
         timings["total"] = (time.perf_counter() - t0) * 1e3
@@ -428,12 +430,15 @@ class QAService:
                 timings[key] += (b - a) * 1e3
         return st.composer.join_computed(texts, drafts, op)
 
-    def citation_for(self, hit: Hit, n: int, quote_start: int, quote_end: int) -> Citation:
-        """A citation of `hit` quoting doc.text[quote_start:quote_end]."""
+    def citation_for(self, hit: Hit, n: int, quote_start: int, quote_end: int, st: _State | None = None) -> Citation:
+        """A citation of `hit` quoting doc.text[quote_start:quote_end], with its report's body,
+        date and kind (from `st`, the request's state; the current one if None)."""
         c = hit.chunk
         quote = c.text[quote_start - c.start : quote_end - c.start]
+        doc = (st or self.state()).docs.get(c.doc_id)
         return Citation(n, c.chunk_id, c.doc_id, c.title, c.committee, c.section, c.text, quote,
-                        quote_start, quote_end, c.start, c.end)
+                        quote_start, quote_end, c.start, c.end,
+                        doc.body if doc else "", doc.date if doc else "", doc.kind if doc else "")
 
     # -- fact-checking (factcheck/) --------------------------------------------------------------
     @property

@@ -210,7 +210,7 @@
           el("p", { className: "passage-n" }, "出处 [" + citation.n + "]"),
           close),
         el("h3", { className: "passage-title" }, citation.title || "（无标题）"),
-        el("p", { className: "passage-meta" }, [citation.committee, citation.section].filter(Boolean).join(" · ")),
+        el("p", { className: "passage-meta" }, [citation.body || citation.committee, citation.date, citation.section].filter(Boolean).join(" · ")),
         body);
       this.passage.hidden = false;
       this.answer.classList.add("with-passage");
