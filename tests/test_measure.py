@@ -42,3 +42,17 @@ def test_coverage_weighs_words_near_the_figure_more() -> None:
     assert coverage(terms, lambda t: 1.0, idf) == pytest.approx(1.0)
     assert coverage(terms, lambda t: float(t == "建立"), idf, decay=1.0) == pytest.approx(1 / 3)
     assert coverage([], lambda t: 1.0, idf) == 0.5 and coverage([], lambda t: 1.0, idf, empty=0.0) == 0.0
+
+
+@pytest.mark.parametrize(("before", "change"), [
+    ("今年拟安排地方政府专项债券2.15万亿元，比去年增加", True),
+    ("较上年多", True),
+    ("国内生产总值增长", True),
+    ("居民消费价格上涨到", False),
+    ("城镇新增就业", False),
+    ("调结案件", False),
+])
+def test_a_change_is_told_from_a_level(before: str, change: bool) -> None:
+    from cppcc_qa.text.measure import is_change
+
+    assert is_change(before) is change

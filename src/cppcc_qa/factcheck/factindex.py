@@ -15,6 +15,7 @@ from cppcc_qa.factcheck.claims import FigureContext, figure_contexts
 from cppcc_qa.factcheck.figures import extract_figures
 from cppcc_qa.factcheck.textcheck import Sentence
 from cppcc_qa.records import Chunk, Document, Figure
+from cppcc_qa.text.measure import is_change
 from cppcc_qa.text.normalize import normalize_question
 from cppcc_qa.text.periods import Period, period_of, reviews_last_year
 from cppcc_qa.text.places import body_aliases
@@ -44,6 +45,11 @@ class FactIndex:
     committees: tuple[str, ...]
     idf: Callable[[str], float]  # the term weights of the same index version
     times: dict[str, FigureTime] = field(default_factory=dict)  # figure_id → when it speaks of
+    change: dict[str, bool] = field(default_factory=dict)  # figure_id → counts a change (text.measure.is_change)
+
+
+#: Characters before a figure read for the words that make it a change ("比去年增加").
+CHANGE_LOOKBACK = 24
 
 
 @dataclass(frozen=True)
@@ -76,8 +82,10 @@ def build_facts(index: IndexData) -> FactIndex:
     chunks = {c.chunk_id: c for c in index.chunks}
     docs = {d.doc_id: d for d in index.documents}
     times = {c.figure.figure_id: _figure_time(c, docs.get(c.figure.doc_id), chunks) for c in contexts}
+    change = {f.figure_id: is_change(docs[f.doc_id].text[max(0, f.start - CHANGE_LOOKBACK) : f.start])
+              for f in figures if f.doc_id in docs}
     return FactIndex(index.version, tuple(figures), contexts, tuple(sentences), chunks,
-                     tuple(dict.fromkeys(d.committee for d in index.documents)), index.idf, times)
+                     tuple(dict.fromkeys(d.committee for d in index.documents)), index.idf, times, change)
 
 
 def committee_words(committees: Sequence[str]) -> list[str]:

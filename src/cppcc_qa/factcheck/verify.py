@@ -47,6 +47,7 @@ from cppcc_qa.factcheck.factindex import (
 from cppcc_qa.factcheck.figures import filter_figures
 from cppcc_qa.factcheck.textcheck import ROLE_WORDS, Alignment, Sentence, align, is_content, split_atoms
 from cppcc_qa.records import Citation, Figure, Hit, Verdict
+from cppcc_qa.text.measure import is_change
 from cppcc_qa.text.numerals import QuantityMatch
 from cppcc_qa.text.periods import question_time
 from cppcc_qa.text.places import place_of
@@ -326,12 +327,16 @@ class Verifier:
         names = committee_words(facts.committees)
         terms = claim_terms(text, quantities, i, idf, names)
         bare = strip_words(text, names)  # the measure a claim mentions is never its committee's name
-        own = [c for c in facts.contexts if (not committees or c.figure.committee in committees) and in_time(c)]
+        # a change ("较上年多8000亿元") is checked against changes, a level against levels
+        change = is_change(text[max([0, *(p.end for p in quantities[:i])]) : m.start])
+        own = [c for c in facts.contexts if (not committees or c.figure.committee in committees) and in_time(c)
+               and facts.change.get(c.figure.figure_id, False) == change]
         ranked = rank_figures(terms, bare, q.unit, own, idf)
         kind, match, agreement = self._decide(ranked, q.value, q.qualifier)
         other = None
         if committees and kind not in (SUPPORTED, "undecided"):  # undecided: the own figure may be it
-            rest = [c for c in facts.contexts if c.figure.committee not in committees and in_time(c)]
+            rest = [c for c in facts.contexts if c.figure.committee not in committees and in_time(c)
+                    and facts.change.get(c.figure.figure_id, False) == change]
             need = MIN_OTHER_NOTE if kind == REFUTED else MIN_OTHER
             other = next((o for o in rank_figures(terms, bare, q.unit, rest, idf)
                           if o.score >= need and o.cover >= MIN_REFUTE_COVER

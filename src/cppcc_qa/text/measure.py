@@ -25,7 +25,7 @@ from cppcc_qa.text.tokenize import terms_of
 
 __all__ = [
     "CLAUSE_BREAKS", "SENTENCE_BREAKS", "TIME_PATTERN", "SCOPE_WORDS", "CUT_MARKERS",
-    "strip_fillers", "remove_scope", "is_figure", "measure_phrase", "counted_terms", "coverage",
+    "strip_fillers", "remove_scope", "is_figure", "is_change", "measure_phrase", "counted_terms", "coverage",
     "WINDOW", "PROXIMITY_DECAY",
 ]
 
@@ -76,6 +76,17 @@ def is_figure(m: QuantityMatch) -> bool:
         return True
     number = q.surface[: -len(q.unit)].strip()
     return not years_in(number + "年")
+
+
+_CHANGE = re.compile(r"(?:增加|减少|增长|下降|提高|降低|上升|下调|上调|扩大|缩小|多|少)(?:了|到)?$")
+
+
+def is_change(before: str) -> bool:
+    """Whether a number counts a change, not a level, from the words just before it in its
+    clause: "比去年增加8000亿元", "较上年多8000亿元", "增长6.6%" (but "增长到", "新增就业1100万人"
+    and "达到" are levels)."""
+    before = re.split(r"[，,。；;：:、（(]", before)[-1].strip()
+    return bool(_CHANGE.search(before)) and not before.endswith("到")
 
 
 def strip_fillers(phrase: str, scope_only_is_empty: bool = True) -> str:
