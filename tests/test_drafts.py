@@ -134,8 +134,8 @@ def test_api_verify_contract(client: TestClient) -> None:
     assert body["index_version"] == client.get("/api/health").json()["index_version"]
     c = body["evidence"][0]
     assert set(c) == {"n", "passage_id", "doc_id", "title", "committee", "section", "text", "quote", "start",
-                      "end", "passage_start", "passage_end"}
-    assert c["quote"] == "对接产业链重点企业94户"
+                      "end", "passage_start", "passage_end", "body", "date", "kind"}
+    assert c["quote"] == "对接产业链重点企业94户" and c["body"] == "平凉市政协"
     nf = client.post("/api/verify", json={"claim": "酒泉市政协建立委员工作室50个。"}).json()
     assert set(nf) == {"claim", "verdict", "explanation", "evidence", "index_version"}
     assert (nf["verdict"], nf["index_version"]) == ("not_found", body["index_version"])

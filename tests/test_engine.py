@@ -172,3 +172,10 @@ def test_citations_carry_the_reports_body_date_and_kind(engine: QAService) -> No
     doc = next(d for d in engine.documents() if d.doc_id == c.doc_id)
     assert (c.body, c.date, c.kind) == (doc.body, doc.date, doc.kind) == ("平凉市政协", "2024", "综述")
     assert {"body", "date", "kind"} <= set(c.to_dict())
+
+
+def test_asking_for_more_never_repeats_the_answer_just_given(engine: QAService) -> None:
+    first = "武威市政协赴哪些省市开展招商引资？"
+    a = engine.ask(first)
+    more = engine.ask("还有别的吗？", [Turn(first, a.answer)])
+    assert not more.answerable or more.citations[0].quote not in a.answer

@@ -130,3 +130,18 @@ def test_overview_questions_name_no_topic_of_their_own(question: str, overview: 
     norm = normalize_question(question)
     focus = norm.replace("平凉市政协", "").replace("武威市政协", "").replace("2021年政府工作报告", "")
     assert asks_overview(norm, focus) is overview
+
+
+def test_follow_ups_that_switch_the_body_or_ask_for_more() -> None:
+    q = resolve_history("换成武威呢？", [Turn("平凉市建成了多少个委员工作室？", "…131个[1]。")], DIRECTORY)
+    assert q.committees == ("武威市政协",) and q.followup and "委员工作室" in q.retrieval_text
+    more = resolve_history("还有别的吗？", [Turn("武威市政协赴哪些省市开展招商引资？", "赴上海、浙江等省市[1]。")], DIRECTORY)
+    assert more.followup and more.seen.startswith("赴上海") and more.committees == ("武威市政协",)
+    assert more.qtype == "list"
+    computes = resolve_history("平均每期多少人次？", [Turn("平凉委员培训班办了几期？", "培训班4期。")], DIRECTORY)
+    assert computes.followup and computes.committees == ("平凉市政协",)
+
+
+def test_a_question_of_its_own_is_no_follow_up() -> None:
+    q = resolve_history("平凉市政协是哪一年成立的？", [Turn("武威建成了多少个委员工作室？", "149个")], DIRECTORY)
+    assert not q.followup and q.committees == ("平凉市政协",)

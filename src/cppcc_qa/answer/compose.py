@@ -40,6 +40,7 @@ NEW_TOPIC_SHARE = 0.15  # a further part must bring this share of the question's
 MULTI_CONTEXT_BUDGET = 20  # leading context per part when a reply has several
 OVERVIEW_MAX_CHARS = 160  # headings of an overview beyond this many characters are shortened
 ECHO_NEW_TERMS = 3  # a clause repeating the question's figures answers "哪个" only with this many words of its own
+SAID_SHARE = 0.6  # a clause this much of whose character pairs an earlier answer holds was said there
 COMPUTE_SENTENCES = 3  # sentences of the best candidates searched for the operands of a computation
 # English questions: their words reach the passages through a word-by-word mapping, which can
 # land on the wrong word ("handle" → 抓手, "population" → 居民). Each candidate clause is checked
@@ -80,6 +81,17 @@ class Composer(Protocol):
     def compose(self, q: ParsedQuestion, hits: Sequence[Hit]) -> Draft: ...
 
     def refuse(self, q: ParsedQuestion, why: str) -> Draft: ...
+
+
+def _said_before(clause: str, earlier: str) -> bool:
+    """Whether most of a clause stands in an earlier answer (by character pairs): "还有别的吗"
+    is not answered by the clause just given."""
+    def pairs(t: str) -> set[str]:
+        t = re.sub(r"[^\u4e00-\u9fff0-9A-Za-z]", "", t)
+        return {t[i : i + 2] for i in range(len(t) - 1)}
+
+    own = pairs(clause)
+    return bool(own) and len(own & pairs(earlier)) >= SAID_SHARE * len(own)
 
 
 def _renumber(text: str, offset: int) -> str:
@@ -284,9 +296,10 @@ class ExtractiveComposer:
         if why:
             return self.refuse(q, why)
         floor = self.floor(q)
-        cands = [c for c in cands if c.score >= floor and not self._echoes_only(q, c)]
+        cands = [c for c in cands if c.score >= floor and not self._echoes_only(q, c)
+                 and not (q.seen and _said_before(c.clause.text, q.seen))]
         if not cands:
-            return self.refuse(q, "not_found")
+            return self.refuse(q, "no_more" if q.seen else "not_found")
         picks = self._merge(self._select(q, hits, cands))
         budget = self.cfg.context_budget if len(picks) == 1 else MULTI_CONTEXT_BUDGET
         sources: list[Source] = []
@@ -461,5 +474,7 @@ class ExtractiveComposer:
             tmpl = self.replies.refuse_unknown_committee_en if q.english else self.replies.refuse_unknown_committee
             place = "、".join(q.unknown_places)
             return Draft(False, tmpl.format(place=place, known="、".join(known) or "已收录的政协"), reason=why)
+        if why == "no_more":
+            return Draft(False, self.replies.refuse_no_more_en if q.english else self.replies.refuse_no_more, reason=why)
         tmpl = self.replies.refuse_not_found_en if q.english else self.replies.refuse_not_found
         return Draft(False, tmpl, reason=why)

@@ -27,6 +27,7 @@ _REQUIRED = {
     "part_not_found": {"part"},
     "greeting": set(), "greeting_en": set(), "thanks": set(), "thanks_en": set(), "bye": set(), "bye_en": set(),
     "when_en": {"period"},
+    "refuse_no_more": set(), "refuse_no_more_en": set(),
     "overview": {"items"}, "overview_en": {"items"}, "overview_item": {"heading", "n"},
     "overview_which": {"known"}, "overview_which_en": {"known"},
     "computed": {"arithmetic", "note"}, "computed_en": {"arithmetic", "note"},
@@ -57,6 +58,8 @@ class Replies:
     bye: str
     bye_en: str
     when_en: str
+    refuse_no_more: str
+    refuse_no_more_en: str
     overview: str
     overview_en: str
     overview_item: str

@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from cppcc_qa.answer.arithmetic import parse_operation
 from cppcc_qa.answer.bodies import CommitteeDirectory
 from cppcc_qa.records import Turn
 from cppcc_qa.search.crosslingual import Translation
@@ -39,7 +38,11 @@ _OVERVIEW_GENERIC = frozenset("工作 政协 报告 情况 主要 内容 方面 
                               "委员会 政府 政府工作报告 工作报告 亮点 哪些 什么 啥 事情 成绩 成效 "
                               "what did the report cppcc committee do about".split())
 _MULTI = re.compile(r"各[有是为]?(?:多少|几)|分别|各自|both|respectively|each", re.I)
-_FOLLOWUP_LEAD = re.compile(r"^(?:那么|那|还有|另外|and|what about|how about)\s*", re.I)
+_FOLLOWUP_LEAD = re.compile(r"^(?:(?:那么|那|还有|另外|and|what about|how about)\s*(?:换成|换作|换到|改成|改为|如果是|要是|轮到)?"
+                            r"|换成|换作|换到|改成|改为|如果是|要是|轮到)\s*", re.I)
+#: "还有别的吗 / 还有呢 / 其他的呢": more of what the previous answer listed.
+_MORE = re.compile(r"^(?:那)?(?:还有|另外|其他|其它|别的)(?:别的|其他|其它|哪些|什么|些什么)?(?:的)?(?:吗|呢|么|没有|没)?[？?。!！\s]*$"
+                   r"|^(?:anything|what) else\b|^any (?:other|more)\b|^more\b", re.I)
 _FOLLOWUP_TAIL = re.compile(r"(?:的|又|是)?(?:呢|吗)?[？?。!！\s]*$")
 # A follow-up is short; longer questions stand on their own.
 FOLLOWUP_MAX_CHARS = 14
@@ -64,6 +67,7 @@ class ParsedQuestion:
     time: QuestionTime = QuestionTime()  # the period asked about and a report named by its year
     avoid: tuple[str, ...] = ()  # figures the previous answer gave, which a follow-up does not ask again
     overview: bool = False  # asks for the gist of a report ("介绍一下平凉市政协"), not one fact
+    seen: str = ""  # "还有别的吗": the previous answer, whose clauses are not given again
     # everyday phrases of the question and the report wordings they stand for (text/glossary.py)
     equivalents: tuple[Equivalent, ...] = ()
 
@@ -200,6 +204,11 @@ def resolve_history(
     for turn in history:
         prev = _resolve_one(turn.question, prev, directory, translate)
     cur = _resolve_one(question, prev, directory, translate)
+    if _MORE.search(cur.normalized) and prev is not None and history and history[-1].answer:
+        # "还有别的吗？": the previous question again, without what its answer already said
+        said = tuple(m.quantity.surface for m in find_quantities(re.sub(r"\[\d+\]", "", history[-1].answer)))
+        return replace(prev, original=question, normalized=cur.normalized, followup=True,
+                       seen=history[-1].answer, avoid=said)
     if cur.followup and history and history[-1].answer and not (prev and set(cur.committees) - set(prev.committees)):
         # "会议发言和社情民意信息呢？" asks for another figure than the one just given
         said = tuple(m.quantity.surface for m in find_quantities(re.sub(r"\[\d+\]", "", history[-1].answer)))
@@ -211,10 +220,10 @@ def _resolve_one(
     question: str, prev: ParsedQuestion | None, directory: CommitteeDirectory, translate: Translator | None
 ) -> ParsedQuestion:
     cur = parse_question(question, directory, translate)
-    # "平均每期多少人次？" / "占比多少？" after a question that gave the figures: arithmetic over
-    # what was just said, about the same body
-    computes = not cur.committees and parse_operation(cur.normalized) is not None
-    if prev is None or not (_is_followup(cur.normalized) or computes):
+    # In a conversation a question naming no body of its own speaks of the one before ("平均每期
+    # 多少人次？", "培训了多少人次？"); one naming a body is read on its own unless it is short or
+    # opens like a follow-up ("那平凉呢？").
+    if prev is None or (cur.committees and not _is_followup(cur.normalized)):
         return cur
     fragment = _FOLLOWUP_TAIL.sub("", _FOLLOWUP_LEAD.sub("", cur.normalized)).strip()
     new_focus = _strip_committees(fragment, cur.committees)
@@ -243,7 +252,7 @@ def _resolve_one(
         focus_text=new_focus,
         context_text=f"{new_focus} {prev.context_text}",
         qtype=cur.qtype if cur.qtype != "open" else prev.qtype,
-        unit=cur.unit or prev.unit,
+        unit=cur.unit if cur.qtype != "open" else prev.unit,  # "总投资有多少" asks its own; "成功的呢" the earlier one
         committees=committees,
         followup=True,
         time=when,
