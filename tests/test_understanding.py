@@ -145,3 +145,8 @@ def test_follow_ups_that_switch_the_body_or_ask_for_more() -> None:
 def test_a_question_of_its_own_is_no_follow_up() -> None:
     q = resolve_history("平凉市政协是哪一年成立的？", [Turn("武威建成了多少个委员工作室？", "149个")], DIRECTORY)
     assert not q.followup and q.committees == ("平凉市政协",)
+
+
+def test_asking_when_is_no_topic() -> None:
+    q = parse_question("平凉市政协是哪一年成立的？", DIRECTORY)
+    assert q.qtype == "date" and "一年" not in q.focus_text and "成立" in q.focus_text

@@ -28,6 +28,8 @@ _LIST = re.compile(r"哪些|有哪|which (?:\w+ )?(?:provinces|cities|places|one
 _WHO = re.compile(r"谁|哪位|who\b", re.I)
 _DATE = re.compile(r"什么时候|何时|哪一?年(?!度)|哪个月|when\b", re.I)
 _ENTITY = re.compile(r"什么|哪个|哪部|哪项|哪里|叫|名称|what|which|where", re.I)
+#: Words asking when: question words, not topic words ("哪一年成立的" is about 成立).
+_WHEN_ASKED = re.compile(r"哪一?(?:年|天|日|月)|哪个(?:月|时候|年份)|什么时候|什么时间|何时|哪年份")
 #: "介绍一下… / …做了哪些工作 / 主要讲了什么": a question asking for the gist of a report.
 _OVERVIEW = re.compile(r"介绍(?:一下|下)?|简介|概括(?:一下)?|概述|总结(?:一下)?|主要(?:讲|说|谈|写|做)了?(?:什么|哪些|啥|些什么)?"
                        r"|主要内容|做了(?:哪些|什么|些什么|啥)(?:工作|事情|事)?|干了(?:哪些|什么|啥)(?:工作|事情|事)?"
@@ -103,6 +105,7 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
     when = question_time(norm)
     focus = strip_time(_strip_committees(norm.replace(when.report_ref, " ") if when.report_ref else norm,
                                          mentions.known))
+    focus = _WHEN_ASKED.sub(" ", focus)  # "哪一年成立的": the question word is no topic (its 一年 no period)
     lexical = ""
     unmatched: tuple[str, ...] = ()
     unit = asked_unit(norm)
