@@ -378,3 +378,11 @@ def test_dev_claims_score_with_the_default_model(tmp_path: Path) -> None:
     settings = Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data")
     build_service(settings).build()
     assert score_dev_claims(settings, tmp_path).startswith("claims: accuracy 1.000 (8/8), evidence 7/7, false support 0")
+
+
+def test_generic_amount_and_time_words_name_no_measure() -> None:
+    from cppcc_qa.factcheck.claims import claim_terms
+
+    text = "预计当年退税减税规模约2.5万亿元"
+    terms = [t for t, _ in claim_terms(text, claim_quantities(text), 0, lambda t: 1.0)]
+    assert "退税" in terms and "规模" not in terms and "当年" not in terms

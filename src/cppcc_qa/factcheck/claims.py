@@ -69,7 +69,7 @@ _BRACKETED = re.compile(r"（[^（）]*）|\([^()]*\)")
 #: Words in a claim that say nothing about what is counted ("其中市级19个").
 CLAIM_FILLERS: tuple[str, ...] = (
     "其中", "分别", "合计", "总计", "共计", "一共", "总共", "达到", "约有", "数量", "总数", "数目",
-    "个数", "次数", "人数", "总量",
+    "个数", "次数", "人数", "总量", "总规模", "规模", "总额", "当年",
 )
 #: A claim clause naming fewer words than this borrows the clause before it ("…149个，其中市级19个").
 MIN_CONTEXT_TERMS = 2
