@@ -386,3 +386,21 @@ def test_generic_amount_and_time_words_name_no_measure() -> None:
     text = "预计当年退税减税规模约2.5万亿元"
     terms = [t for t, _ in claim_terms(text, claim_quantities(text), 0, lambda t: 1.0)]
     assert "退税" in terms and "规模" not in terms and "当年" not in terms
+
+
+def test_a_change_claim_in_other_words_meets_the_report_figure() -> None:
+    from cppcc_qa.factcheck.claims import FigureContext, score_figure
+    from cppcc_qa.records import Figure
+
+    report = "今年拟安排地方政府专项债券2.15万亿元，比去年增加8000亿元"
+    fig = Figure(figure_id="r:1", committee="", measure="比去年增加", value=8e11, unit="元", qualifier="", period="",
+                 surface="8000亿元", passage_id="", doc_id="r", start=report.index("8000"), end=len(report))
+    ctx = FigureContext(fig, "比去年增加8000亿元", report, report, report.index("比"), len(report))
+    claim = "拟安排地方政府专项债券2.15万亿元，较上年多8000亿元"
+    qs = claim_quantities(claim)
+    from cppcc_qa.factcheck.claims import claim_terms
+
+    terms = claim_terms(claim, qs, 1, lambda t: 1.0)
+    assert "万亿" not in [t for t, _ in terms]  # the figure before is no word of this one
+    match = score_figure(terms, claim, "元", ctx, lambda t: 1.0)
+    assert match.cover == pytest.approx(0.5)  # 上年 stands for 去年; 多 is too short to count

@@ -205,7 +205,9 @@ def claim_terms(text: str, quantities: Sequence[QuantityMatch], i: int, idf: Cal
     terms = _words(f"{text[lo:m.start]} {text[m.end:hi]}", drop)
     if len(terms) < MIN_CONTEXT_TERMS and a > 0:
         pa, _ = _span(text, a - 1, a - 1, _CLAIM_CLAUSE_BREAKS)
-        lead = "".join(ch for ch in text[pa : a - 1] if not ch.isdigit())
+        lead = text[pa : a - 1]
+        for q in reversed(find_quantities(lead)):  # the figures of the clause before are no words of this one
+            lead = lead[: q.start] + " " + lead[q.end :]
         terms = list(dict.fromkeys(_words(lead, drop) + terms))
     return [(t, idf(t)) for t in terms]
 
@@ -240,7 +242,30 @@ def units_compatible(claim_unit: str, figure_unit: str) -> float:
     return compatibility(claim_unit, figure_unit)
 
 
+#: Words of one meaning in report language, for the checker's word matching ("较上年多" and
+#: "比去年增加" speak of the same change).
+SAME_WORDS: tuple[frozenset[str], ...] = (
+    frozenset({"上年", "去年", "上一年", "前一年"}),
+    frozenset({"增加", "增长", "多出"}),
+    frozenset({"减少", "下降", "降低"}),
+)
+
+
+def _forms(term: str) -> tuple[str, ...]:
+    for group in SAME_WORDS:
+        if term in group:
+            return tuple(group)
+    return (term,)
+
+
 def _level(term: str, ctx: FigureContext) -> float:
+    forms = _forms(term)
+    if len(forms) > 1:
+        return max(_level1(f, ctx) for f in forms)
+    return _level1(term, ctx)
+
+
+def _level1(term: str, ctx: FigureContext) -> float:
     if term in ctx.figure.measure or term in ctx.clause:
         return IN_CLAUSE
     if term in ctx.sentence:
@@ -256,7 +281,7 @@ def _measure_coverage(claim_text: str, ctx: FigureContext, idf: Callable[[str], 
     "参与诉前调解", so it is no reading of "124名政协委员参与诉前调解"."""
     said = content_terms(f"{ctx.figure.measure} {ctx.after}")
     words = [t for t in dict.fromkeys(said) if len(t) >= MIN_TERM_CHARS]
-    return coverage(words, lambda t: float(t in claim_text), idf, decay=1.0, empty=0.0)
+    return coverage(words, lambda t: float(any(f in claim_text for f in _forms(t))), idf, decay=1.0, empty=0.0)
 
 
 def score_figure(terms: Sequence[tuple[str, float]], claim_text: str, unit: str, ctx: FigureContext,

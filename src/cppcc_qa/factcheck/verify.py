@@ -16,6 +16,7 @@ Figures and sentences are extracted once per index version and kept by the `Veri
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -154,7 +155,8 @@ def _swapped_words(before: str, ctx: FigureContext) -> list[str]:
     """Words right before a claim figure that its report figure's clause replaces by others, while
     the report's sentence gives them to another figure: "中央财政赤字9300亿元" read against
     "其中中央财政赤字1.83万亿元，地方财政赤字9300亿元" (地方 for 中央). [] when there is no swap."""
-    words = [t for t in tokenize(before) if len(t) >= 2]
+    before = re.split(r"[，,；;。：:]", before)[-1]  # the claim figure's own clause, not the figure before it
+    words = [t for t in tokenize(before) if len(t) >= 2 and not any(ch.isdigit() for ch in t)]
     lead = ctx.clause[: max(0, ctx.figure.start - ctx.clause_start)] if ctx.clause_start <= ctx.figure.start else ctx.clause
     own = [t for t in tokenize(lead) if len(t) >= 2]
     missing = [t for t in words if t not in ctx.clause and t in ctx.sentence.replace(ctx.clause, " ")]
