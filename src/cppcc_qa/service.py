@@ -344,22 +344,12 @@ class QAService:
             if first is not None:
                 parsed = inherit_context(parsed, first)
             first = first or parsed
-            t2 = time.perf_counter()
+            timings["parse"] += (time.perf_counter() - t1) * 1e3
             bodies = [] if parsed.english else st.directory.per_body(parsed.normalized)
             if len(bodies) >= 2:
                 draft = self._ask_per_body(parsed, bodies, turns, st, timings)
-            elif parsed.overview:
-                draft = self._overview(parsed, st)
             else:
-                qvec = self.query_vector(parsed.retrieval_text)
-                t3 = time.perf_counter()
-                hits = self.retrieve(parsed, qvec=qvec, st=st)
-                t4 = time.perf_counter()
-                draft = self._compose(parsed, hits, st)
-                t5 = time.perf_counter()
-                for key, a, b in (("embed", t2, t3), ("retrieve", t3, t4), ("compose", t4, t5)):
-                    timings[key] += (b - a) * 1e3
-            timings["parse"] += (t2 - t1) * 1e3
+                draft = self._answer_one(parsed, st, timings)
             drafts.append(draft)
             resolved.append(parsed.retrieval_text)
             turns.append(Turn(piece, draft.text))
@@ -371,6 +361,22 @@ class QAService:
         timings["total"] = (time.perf_counter() - t0) * 1e3
         return Answer(question, draft.text, draft.answerable, citations, timings, st.index.version,
                       " | ".join(resolved), draft.computed if draft.answerable else ())
+
+    def _answer_one(self, parsed: ParsedQuestion, st: _State, timings: dict[str, float]) -> Draft:
+        """The reply to one question about (at most) one body: an overview, or retrieval and the
+        composer; embedding, retrieval and composing time added to `timings`."""
+        if parsed.overview:
+            return self._overview(parsed, st)
+        t1 = time.perf_counter()
+        qvec = self.query_vector(parsed.retrieval_text)
+        t2 = time.perf_counter()
+        hits = self.retrieve(parsed, qvec=qvec, st=st)
+        t3 = time.perf_counter()
+        draft = self._compose(parsed, hits, st)
+        t4 = time.perf_counter()
+        for key, a, b in (("embed", t1, t2), ("retrieve", t2, t3), ("compose", t3, t4)):
+            timings[key] += (b - a) * 1e3
+        return draft
 
     def _compose(self, parsed: ParsedQuestion, hits: Sequence[Hit], st: _State) -> Draft:
         """The reply to one question about one body: quoted, or computed from two figures of one
@@ -417,17 +423,8 @@ class QAService:
         for text in texts:
             t1 = time.perf_counter()
             sub = inherit_context(self.parse(text, turns, st), parsed)
-            t2 = time.perf_counter()
-            if sub.overview:
-                t3 = time.perf_counter()
-                drafts.append(self._overview(sub, st))
-            else:
-                hits = self.retrieve(sub, st=st)
-                t3 = time.perf_counter()
-                drafts.append(st.composer.compose(sub, hits))
-            t4 = time.perf_counter()
-            for key, a, b in (("parse", t1, t2), ("retrieve", t2, t3), ("compose", t3, t4)):
-                timings[key] += (b - a) * 1e3
+            timings["parse"] += (time.perf_counter() - t1) * 1e3
+            drafts.append(self._answer_one(sub, st, timings))
         return st.composer.join_computed(texts, drafts, op)
 
     def citation_for(self, hit: Hit, n: int, quote_start: int, quote_end: int, st: _State | None = None) -> Citation:

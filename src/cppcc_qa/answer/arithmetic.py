@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cppcc_qa.text.measure import CLAUSE_BREAKS, counted_terms, is_figure
+from cppcc_qa.text.measure import CHANGE_WORDS, CLAUSE_BREAKS, counted_terms, is_figure
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities
 from cppcc_qa.text.tokenize import terms_of
 from cppcc_qa.text.units import MONEY, PERCENT, asked_unit, compatible
@@ -124,7 +124,7 @@ def stated(op: Operation, quote: str, unit: str) -> bool:
     if op.kind == "average":
         return bool(re.search(r"平均|人均|户均|每[个人户年]", quote))
     if op.kind == "difference":
-        return bool(re.search(r"增加|减少|增长|下降|提高|降低|上升|多|少", quote))
+        return bool(re.search(CHANGE_WORDS, quote))
     return True
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cppcc_qa.text.numerals import parse_quantity
 from cppcc_qa.text.places import GENERIC_PLACE_WORDS, body_aliases, place_of, strip_level
 from cppcc_qa.text.tokenize import place_names, tokenize
 
@@ -22,10 +23,10 @@ _EN_PLACE_BEFORE = re.compile(r"\b(?:in|of|for|about)\s+([A-Z][a-z]+)\b")
 
 #: "两个市 / 2个市 / 两地 / 两个政协 / 三个县区": several bodies named by their number.
 GROUP_PATTERN = re.compile(r"(?P<n>[2-9两二三四五六七八九])(?:个|家)?(?:市州|市|州|县区|县|区|地方|地|政协|委员会)(?:政协)?")
-_CN_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-#: Words joining two bodies ("武威和平凉", "武威比平凉") and distributive words after them ("各", "分别").
+#: Words joining two bodies ("武威和平凉", "武威比平凉").
 _JOINERS = r"(?:和|与|及|跟|同|、|比|较|,|，)"
-_DISTRIBUTIVE = re.compile(r"^(?:的)?(?:各自|分别|各|都)")
+#: Distributive words, which a question about one body no longer needs ("各建了多少", "分别").
+_DISTRIBUTIVE = re.compile(r"各自|分别|各(?=[\u4e00-\u9fff]{0,8}?(?:多少|几))")
 
 
 @lru_cache(maxsize=256)
@@ -109,31 +110,24 @@ class CommitteeDirectory:
         spans.sort()
         if len({c for _, _, c in spans}) < 2:
             group = GROUP_PATTERN.search(text)
-            if group is None:
+            count = parse_quantity(group.group("n") + "个") if group is not None else None
+            if group is None or count is None or count.value != len(self.committees):
                 return []
-            n = group.group("n")
-            count = int(n) if n.isdigit() else _CN_COUNT.get(n, 0)
-            if count != len(self.committees) or count < 2:
-                return []
-            name = {c: place_of(c) or c for c in self.committees}
-            return [(c, re.sub(r"各(?=[\u4e00-\u9fff]{0,8}?(?:多少|几))|分别|各自", "",
-                               text[: group.start()] + name[c] + _DISTRIBUTIVE.sub("", text[group.end():])))
+            return [(c, _DISTRIBUTIVE.sub("", text[: group.start()] + (place_of(c) or c) + text[group.end():]))
                     for c in self.committees]
-        bodies = list(dict.fromkeys(c for _, _, c in spans))
         first = spans[0]
         out = []
-        for body in bodies:
+        for body in dict.fromkeys(c for _, _, c in spans):
             own = next(text[a:b] for a, b, c in spans if c == body)
             pieces = [text[: first[0]], own]
             at = first[1]
             for a, b, _ in spans[1:]:
                 pieces.append(re.sub(rf"{_JOINERS}\s*$", "", text[at:a]))  # "…比武威" → "…"
                 at = b
-            pieces.append(text[at:])
-            merged = "".join(pieces)
-            tail = merged[first[0] + len(own):]
-            tail = _DISTRIBUTIVE.sub("", GROUP_PATTERN.sub("", tail, count=1) if tail.lstrip("的").startswith(
-                tuple("2两二三四五六七八九")) else tail)
-            one = merged[: first[0] + len(own)] + tail
-            out.append((body, re.sub(r"各(?=[\u4e00-\u9fff]{0,8}?(?:多少|几))|分别|各自", "", one)))
+            tail = text[at:]
+            group = GROUP_PATTERN.match(tail.lstrip("的"))  # "武威、平凉两地的…": the group is named already
+            if group is not None:
+                tail = tail.lstrip("的")[group.end():]
+            tail = re.sub(r"^(的?)都", r"\1", tail)  # "武威和平凉都…"
+            out.append((body, _DISTRIBUTIVE.sub("", "".join(pieces) + tail)))
         return out

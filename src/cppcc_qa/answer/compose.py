@@ -16,11 +16,11 @@ from typing import Protocol
 
 import numpy as np
 
-from cppcc_qa.answer.arithmetic import Operation, assign, compute, operands_in, stated
+from cppcc_qa.answer.arithmetic import Operation, Result, assign, compute, operands_in, stated
 from cppcc_qa.answer.model import ScorerModel
 from cppcc_qa.answer.prompts import Replies
 from cppcc_qa.answer.question import ParsedQuestion
-from cppcc_qa.answer.scoring import Candidate, counts_in, score_candidates
+from cppcc_qa.answer.scoring import NAME_RE, Candidate, counts_in, score_candidates
 from cppcc_qa.ingest.metadata import display_name
 from cppcc_qa.records import Computed, Hit
 from cppcc_qa.search.wordsim import SoftMatch, WordVectors
@@ -52,7 +52,6 @@ EN_SIMILARITY_WEIGHT = 2.0
 EN_SIMILARITY_CENTRE = 0.2
 
 Similarity = Callable[[str, list[str]], np.ndarray]
-_NAMED = re.compile(r"[“《「][^”》」]{2,40}[”》」]")  # a quoted name: an answer to "哪个/什么", whatever figures stand by it
 
 
 @dataclass(frozen=True)
@@ -195,7 +194,7 @@ class ExtractiveComposer:
         if q.qtype not in ("entity", "who", "list"):
             return False
         counts = counts_in(c.clause.text)
-        if not counts or not all(m.surface in q.normalized for m in counts) or _NAMED.search(c.clause.text):
+        if not counts or not all(m.surface in q.normalized for m in counts) or NAME_RE.search(c.clause.text):
             return False
         new = [t for t in terms_of(c.clause.text) if t not in q.normalized and t not in ("政协", "委员会")]
         return len(new) < ECHO_NEW_TERMS  # a list of names would bring words of its own ("招商引资走深走实…")
@@ -349,9 +348,13 @@ class ExtractiveComposer:
             return c.period.end
         return self.report_year(hit.chunk.doc_id)
 
-    def _computed_text(self, english: bool, arithmetic: str, notes: Sequence[str]) -> str:
+    def _computed(self, result: Result, operands: tuple[int, ...], notes: Sequence[str],
+                  english: bool) -> tuple[str, Computed]:
+        """The words that add a computed figure to a reply, and its record."""
         tmpl = self.replies.computed_en if english else self.replies.computed
-        return tmpl.format(arithmetic=arithmetic, note="".join(notes))
+        note = "".join(notes)
+        return (tmpl.format(arithmetic=result.text, note=note),
+                Computed(result.kind, result.value, result.unit, result.text, operands, note.lstrip("；; ")))
 
     def _notes(self, years: Sequence[int | None], units: Sequence[str], english: bool) -> list[str]:
         """What a reader must know of the operands: of different years, or of units that count
@@ -391,10 +394,8 @@ class ExtractiveComposer:
         if result is None:
             return joined
         notes = self._notes([d.sources[0].year for d in drafts], [f.unit for f in figures], english)
-        text = joined.text + self._computed_text(english, result.text, notes)
-        done = Computed(result.kind, result.value, result.unit, result.text,
-                        tuple(range(1, len(figures) + 1)), "".join(notes).lstrip("；; "))
-        return replace(joined, text=text, computed=(*joined.computed, done), reason=f"computed {op.kind}")
+        words, done = self._computed(result, tuple(range(1, len(figures) + 1)), notes, english)
+        return replace(joined, text=joined.text + words, computed=(*joined.computed, done), reason=f"computed {op.kind}")
 
     def compute_in_sentence(self, q: ParsedQuestion, hits: Sequence[Hit], op: Operation) -> Draft | None:
         """A ratio, an average or a difference of two figures one sentence of the top passages
@@ -428,9 +429,9 @@ class ExtractiveComposer:
             fields = self._fields(q, c, hit, text[qs:b], 1)
             notes = self._notes([self._year(c, hit)], [o.unit for o in pair], q.english) if op.kind == "ratio" else []
             tmpl = self.replies.answer_en if q.english else self.replies.answer
-            reply = tmpl.format(**fields) + self._computed_text(q.english, result.text, notes)
-            done = Computed(result.kind, result.value, result.unit, result.text, (1,), "".join(notes).lstrip("；; "))
-            return Draft(True, reply, (Source(hit, qs, b),), reason=f"computed {op.kind}", computed=(done,))
+            words, done = self._computed(result, (1,), notes, q.english)
+            return Draft(True, tmpl.format(**fields) + words, (Source(hit, qs, b),), reason=f"computed {op.kind}",
+                         computed=(done,))
         return None
 
     def overview(self, q: ParsedQuestion, sections: Sequence[tuple[str, Hit]], year: int | None) -> Draft:

@@ -38,7 +38,8 @@ _OVERVIEW = re.compile(r"介绍(?:一下|下)?|简介|概括(?:一下)?|概述|�
 #: Words an overview question may hold beside its cue without naming a topic of its own.
 _OVERVIEW_GENERIC = frozenset("工作 政协 报告 情况 主要 内容 方面 一下 这份 这个 那个 整体 总体 全年 一年 近年 "
                               "委员会 政府 政府工作报告 工作报告 亮点 哪些 什么 啥 事情 成绩 成效 "
-                              "what did the report cppcc committee do about".split())
+                              "what did the report cppcc committee do about tell give please overview "
+                              "summary summarize introduce city".split())
 _MULTI = re.compile(r"各[有是为]?(?:多少|几)|分别|各自|both|respectively|each", re.I)
 _FOLLOWUP_LEAD = re.compile(r"^(?:(?:那么|那|还有|另外|and|what about|how about)\s*(?:换成|换作|换到|改成|改为|如果是|要是|轮到)?"
                             r"|换成|换作|换到|改成|改为|如果是|要是|轮到)\s*", re.I)
@@ -144,9 +145,8 @@ def asks_overview(norm: str, focus: str) -> bool:
     if not _OVERVIEW.search(norm):
         return False
     rest = _OVERVIEW.sub(" ", focus)
-    return not [t for t in terms_of(rest) if t not in _OVERVIEW_GENERIC and not t.isascii()] and \
-        not [w for w in re.findall(r"[a-z]{4,}", rest.lower()) if w not in _OVERVIEW_GENERIC and w not in (
-            "what", "tell", "about", "give", "please", "overview", "summary", "summarize", "introduce", "city")]
+    words = [t for t in terms_of(rest) if not t.isascii()] + re.findall(r"[a-z]{4,}", rest.lower())
+    return all(w in _OVERVIEW_GENERIC for w in words)
 
 
 # What makes a piece of text a question of its own (for splitting "…多少个？总投资多少？").
@@ -199,6 +199,11 @@ def _is_followup(norm: str) -> bool:
     return bool(_FOLLOWUP_LEAD.search(norm) or re.search(r"呢[？?]?$", norm) or len(norm) <= 6)
 
 
+def _figures_said(answer: str) -> tuple[str, ...]:
+    """The figures an earlier answer gave, as written (citation marks aside)."""
+    return tuple(m.quantity.surface for m in find_quantities(re.sub(r"\[\d+\]", "", answer)))
+
+
 def resolve_history(
     question: str, history: Sequence[Turn], directory: CommitteeDirectory, translate: Translator | None = None
 ) -> ParsedQuestion:
@@ -207,15 +212,14 @@ def resolve_history(
     for turn in history:
         prev = _resolve_one(turn.question, prev, directory, translate)
     cur = _resolve_one(question, prev, directory, translate)
-    if _MORE.search(cur.normalized) and prev is not None and history and history[-1].answer:
+    last = history[-1].answer if history else ""
+    if _MORE.search(cur.normalized) and prev is not None and last:
         # "还有别的吗？": the previous question again, without what its answer already said
-        said = tuple(m.quantity.surface for m in find_quantities(re.sub(r"\[\d+\]", "", history[-1].answer)))
         return replace(prev, original=question, normalized=cur.normalized, followup=True,
-                       seen=history[-1].answer, avoid=said)
-    if cur.followup and history and history[-1].answer and not (prev and set(cur.committees) - set(prev.committees)):
+                       seen=last, avoid=_figures_said(last))
+    if cur.followup and last and not (prev and set(cur.committees) - set(prev.committees)):
         # "会议发言和社情民意信息呢？" asks for another figure than the one just given
-        said = tuple(m.quantity.surface for m in find_quantities(re.sub(r"\[\d+\]", "", history[-1].answer)))
-        cur = replace(cur, avoid=said)
+        cur = replace(cur, avoid=_figures_said(last))
     return cur
 
 

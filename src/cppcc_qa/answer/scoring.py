@@ -29,10 +29,11 @@ from cppcc_qa.text.targets import asks_outcome, asks_target, is_plan, is_target
 from cppcc_qa.text.tokenize import terms_of, tokenize
 from cppcc_qa.text.units import compatible
 
-__all__ = ["Candidate", "SIGNALS", "score_candidates", "counts_in", "measure_terms", "measure_precision"]
+__all__ = ["Candidate", "NAME_RE", "SIGNALS", "score_candidates", "counts_in", "measure_terms", "measure_precision"]
 
 _DATE_RE = re.compile(r"\d{4}年(?:\d{1,2}月)?|[一二三四五六七八九十]+月")
-_NAME_RE = re.compile(r"[“《「][^”》」]{2,40}[”》」]")
+#: A quoted name ("“三区一城市”", "《…》"): what "是什么/叫什么/哪个" asks for.
+NAME_RE = re.compile(r"[“《「][^”》」]{2,40}[”》」]")
 #: A sentence whose period is unknown, for a question that names one, loses this much.
 TIME_UNKNOWN_PENALTY = 0.08
 #: A question naming no year prefers later reports: each year older than the latest costs this.
@@ -112,7 +113,7 @@ def counts_in(clause_text: str) -> list[QuantityMatch]:
 
 def _names_attached(clause: str, focus: Sequence[str]) -> bool:
     """A quoted name right next to a word of the question: "建设“三区一城市”" for 建设目标是什么."""
-    for m in _NAME_RE.finditer(clause):
+    for m in NAME_RE.finditer(clause):
         near = clause[max(0, m.start() - NAME_NEIGHBOURHOOD) : m.start()] + clause[m.end() : m.end() + NAME_NEIGHBOURHOOD]
         if any(t in near for t in focus):
             return True
@@ -128,7 +129,7 @@ def _shape_bonus(qtype: str, clause: str, target: str, named: bool) -> float:
         bonus += 0.1
     elif qtype in ("entity", "open") and named:
         bonus += NAMED_BONUS
-    elif qtype in ("entity", "open") and _NAME_RE.search(clause):
+    elif qtype in ("entity", "open") and NAME_RE.search(clause):
         bonus += 0.08
     elif qtype == "date":
         bonus += 0.15 if _DATE_RE.search(clause) else -0.3
@@ -147,7 +148,7 @@ def _type_fit(qtype: str, clause: str) -> float:
     if qtype == "who":
         return float(bool(_TITLE_RE.search(clause)))
     if qtype == "entity":
-        return float(bool(_NAME_RE.search(clause)))
+        return float(bool(NAME_RE.search(clause)))
     return 0.5
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from cppcc_qa.records import Chunk, Document, Figure
+from cppcc_qa.text.glossary import default_glossary
 from cppcc_qa.text.measure import CLAUSE_BREAKS, SENTENCE_BREAKS, coverage
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities
 from cppcc_qa.text.periods import is_year
@@ -242,30 +243,12 @@ def units_compatible(claim_unit: str, figure_unit: str) -> float:
     return compatibility(claim_unit, figure_unit)
 
 
-#: Words of one meaning in report language, for the checker's word matching ("较上年多" and
-#: "比去年增加" speak of the same change).
-SAME_WORDS: tuple[frozenset[str], ...] = (
-    frozenset({"上年", "去年", "上一年", "前一年"}),
-    frozenset({"增加", "增长", "多出"}),
-    frozenset({"减少", "下降", "降低"}),
-)
-
-
-def _forms(term: str) -> tuple[str, ...]:
-    for group in SAME_WORDS:
-        if term in group:
-            return tuple(group)
-    return (term,)
-
-
 def _level(term: str, ctx: FigureContext) -> float:
-    forms = _forms(term)
-    if len(forms) > 1:
-        return max(_level1(f, ctx) for f in forms)
-    return _level1(term, ctx)
+    """How near a claim word stands to a report figure, in any of its forms ("上年" as "去年")."""
+    return max(_level_as_written(f, ctx) for f in default_glossary().forms(term))
 
 
-def _level1(term: str, ctx: FigureContext) -> float:
+def _level_as_written(term: str, ctx: FigureContext) -> float:
     if term in ctx.figure.measure or term in ctx.clause:
         return IN_CLAUSE
     if term in ctx.sentence:
@@ -281,7 +264,7 @@ def _measure_coverage(claim_text: str, ctx: FigureContext, idf: Callable[[str], 
     "参与诉前调解", so it is no reading of "124名政协委员参与诉前调解"."""
     said = content_terms(f"{ctx.figure.measure} {ctx.after}")
     words = [t for t in dict.fromkeys(said) if len(t) >= MIN_TERM_CHARS]
-    return coverage(words, lambda t: float(any(f in claim_text for f in _forms(t))), idf, decay=1.0, empty=0.0)
+    return coverage(words, lambda t: float(any(f in claim_text for f in default_glossary().forms(t))), idf, decay=1.0, empty=0.0)
 
 
 def score_figure(terms: Sequence[tuple[str, float]], claim_text: str, unit: str, ctx: FigureContext,

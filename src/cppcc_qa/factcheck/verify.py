@@ -331,14 +331,13 @@ class Verifier:
         bare = strip_words(text, names)  # the measure a claim mentions is never its committee's name
         # a change ("较上年多8000亿元") is checked against changes, a level against levels
         change = is_change(text[max([0, *(p.end for p in quantities[:i])]) : m.start])
-        own = [c for c in facts.contexts if (not committees or c.figure.committee in committees) and in_time(c)
-               and facts.change.get(c.figure.figure_id, False) == change]
+        pool = [c for c in facts.contexts if in_time(c) and facts.change.get(c.figure.figure_id, False) == change]
+        own = [c for c in pool if not committees or c.figure.committee in committees]
         ranked = rank_figures(terms, bare, q.unit, own, idf)
         kind, match, agreement = self._decide(ranked, q.value, q.qualifier)
         other = None
         if committees and kind not in (SUPPORTED, "undecided"):  # undecided: the own figure may be it
-            rest = [c for c in facts.contexts if c.figure.committee not in committees and in_time(c)
-                    and facts.change.get(c.figure.figure_id, False) == change]
+            rest = [c for c in pool if c.figure.committee not in committees]
             need = MIN_OTHER_NOTE if kind == REFUTED else MIN_OTHER
             other = next((o for o in rank_figures(terms, bare, q.unit, rest, idf)
                           if o.score >= need and o.cover >= MIN_REFUTE_COVER

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -28,6 +28,11 @@ Equivalent = tuple[str, tuple[str, ...]]
 class Glossary:
     zh: Mapping[str, tuple[str, ...]]
     en: Mapping[str, tuple[str, ...]]
+    same: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # word → all words of its meaning
+
+    def forms(self, word: str) -> tuple[str, ...]:
+        """`word` and the words of the same meaning in report language ("上年" → 上年, 去年, …)."""
+        return self.same.get(word, (word,))
 
     def equivalents(self, text: str) -> tuple[Equivalent, ...]:
         """The glossary phrases of a Chinese question (longest first, not overlapping) with their
@@ -64,9 +69,18 @@ def covered(text: str, equivalents: Sequence[Equivalent]) -> str:
     return f"{text} {' '.join(extra)}" if extra else text
 
 
-def _load(path: Path | None) -> Glossary:
-    raw = (path.read_text(encoding="utf-8") if path is not None else
-           resources.files("cppcc_qa").joinpath("assets", "lexicon", "glossary.yaml").read_text(encoding="utf-8"))
+def load_glossary(path: Path | None = None) -> Glossary:
+    """The glossary at `path` (read now), else the one shipped in the package (read once)."""
+    return _parse(path.read_text(encoding="utf-8")) if path is not None else default_glossary()
+
+
+@lru_cache(maxsize=1)
+def default_glossary() -> Glossary:
+    """The glossary shipped in the package."""
+    return _parse(resources.files("cppcc_qa").joinpath("assets", "lexicon", "glossary.yaml").read_text(encoding="utf-8"))
+
+
+def _parse(raw: str) -> Glossary:
     data = yaml.safe_load(raw) or {}
 
     def table(name: str) -> dict[str, tuple[str, ...]]:
@@ -75,14 +89,9 @@ def _load(path: Path | None) -> Glossary:
             raise ValueError(f"glossary: {name!r} must map words to lists of words")
         return {str(k): tuple(str(v) for v in (vs if isinstance(vs, list) else [vs])) for k, vs in section.items()}
 
-    return Glossary(table("zh"), {k.lower(): v for k, v in table("en").items()})
+    groups = data.get("same") or []
+    if not isinstance(groups, list) or not all(isinstance(g, list) for g in groups):
+        raise ValueError("glossary: 'same' must be a list of lists of words")
+    same = {str(w): tuple(str(v) for v in g) for g in groups for w in g}
+    return Glossary(table("zh"), {k.lower(): v for k, v in table("en").items()}, same)
 
-
-def load_glossary(path: Path | None = None) -> Glossary:
-    """The glossary at `path`, else the one shipped in the package."""
-    return _load(path) if path is not None else default_glossary()
-
-
-@lru_cache(maxsize=1)
-def default_glossary() -> Glossary:
-    return _load(None)

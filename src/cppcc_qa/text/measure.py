@@ -25,7 +25,7 @@ from cppcc_qa.text.tokenize import terms_of
 
 __all__ = [
     "CLAUSE_BREAKS", "SENTENCE_BREAKS", "TIME_PATTERN", "SCOPE_WORDS", "CUT_MARKERS",
-    "strip_fillers", "remove_scope", "is_figure", "is_change", "measure_phrase", "counted_terms", "coverage",
+    "strip_fillers", "remove_scope", "is_figure", "is_change", "CHANGE_WORDS", "measure_phrase", "counted_terms", "coverage",
     "WINDOW", "PROXIMITY_DECAY",
 ]
 
@@ -78,7 +78,9 @@ def is_figure(m: QuantityMatch) -> bool:
     return not years_in(number + "年")
 
 
-_CHANGE = re.compile(r"(?:增加|减少|增长|下降|提高|降低|上升|下调|上调|扩大|缩小|多|少)(?:了|到)?$")
+#: Words that make a figure a change ("增加8000亿元", "多18个").
+CHANGE_WORDS = "增加|减少|增长|下降|提高|降低|上升|下调|上调|扩大|缩小|多|少"
+_CHANGE = re.compile(rf"(?:{CHANGE_WORDS})(?:了|到)?$")
 
 
 def is_change(before: str) -> bool:
