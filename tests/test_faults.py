@@ -25,6 +25,7 @@ from cppcc_qa.settings import Settings, repo_root
 
 WUWEI_Q = "武威市政协委员参与诉前调解调结了多少件案件？"
 JIUQUAN = "酒泉市政协2024年共报送社情民意信息120条。\n".encode()
+ZHANGYE = "张掖市政协2024年组织委员视察调研28次。\n".encode()
 # Reports in the corpus the killed build works on: enough that writing its index takes a
 # few hundred milliseconds, a window the poll below cannot miss.
 KILL_CORPUS_REPORTS = 120
@@ -85,6 +86,44 @@ def test_build_killed_while_writing_leaves_the_previous_index_serving(settings: 
     # the dead writer's lock died with it: the next writer goes ahead
     update = svc.add_files([("jiuquan.txt", JIUQUAN)])
     assert update.written and current_version(root) == update.index_version
+
+
+# ------------------------------------------------------------------- add killed after the switch
+
+# Runs the CLI with `service.write_index` wrapped so the process SIGKILLs itself the moment the
+# new version is written and `current` names it: the probe's vulnerable instant, hit every time.
+KILL_AFTER_SWITCH = """
+import os, signal, sys
+import cppcc_qa.service as service
+real = service.write_index
+def write_then_die(*args, **kwargs):
+    real(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+service.write_index = write_then_die
+from cppcc_qa.cli.app import main
+sys.argv = ["cppcc-qa", *sys.argv[1:]]
+main()
+"""
+
+
+def test_add_killed_just_after_current_switches_loses_no_report(settings: Settings, tmp_path: Path) -> None:
+    """The probe: `add` SIGKILLed right after `current` switched left the library without the
+    report (6 of 6 tries) and a plain `build` then dropped it. Now the reports a plain build
+    rebuilds are the current version's own, so the switch moves both at once."""
+    root = settings.index_dir
+    build_service(settings).add_files([("zhangye.txt", ZHANGYE)])  # the library holds 3 reports
+    report = tmp_path / "jiuquan.txt"
+    report.write_bytes(JIUQUAN)
+    env = {**os.environ, "CPPCC_QA_LEXICON_EMBEDDER": ""}
+    proc = subprocess.run([sys.executable, "-c", KILL_AFTER_SWITCH, "add", str(report), "--embedder", "hash",
+                           "--index-dir", str(root)], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    served = load_index(root, "hash", _chunking(settings))
+    assert sorted(d.source for d in served.documents) == ["000_7d7f812912060c73.txt", "000_7d7f812912060c73.txt",
+                                                          "jiuquan.txt", "zhangye.txt"]
+    rebuilt = build_service(settings).build()  # a plain build: what is served, nothing dropped
+    assert sorted(d.doc_id for d in rebuilt.documents) == sorted(d.doc_id for d in served.documents)
+    assert rebuilt.manifest["corpus_hash"] == served.manifest["corpus_hash"]
 
 
 # ----------------------------------------------------------------------- damaged index files

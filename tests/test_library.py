@@ -251,17 +251,48 @@ def test_add_and_remove_with_the_real_embedder(engine: QAService, engine_setting
 
 
 def test_a_full_rebuild_keeps_added_and_removed_reports(tmp_path: Path) -> None:
-    """Reports added or removed while serving survive a plain `build` (the library folder)."""
+    """Reports added or removed while serving survive a plain `build`: it rebuilds the current
+    version's own reports (the library is the index's, switched with `current`)."""
     from cppcc_qa.service import build_service
 
     settings = Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data", embedder="hash", lexicon_embedder="")
     svc = build_service(settings)
-    svc.build()
+    assert svc.build().manifest["library"] is False  # the built-in corpus
     extra = tmp_path / "lanzhou.md"
     extra.write_text("---\ntitle: 政协兰州市委员会工作综述\ncommittee: 兰州市政协\n---\n兰州市政协建成委员工作室12个。\n",
                      encoding="utf-8")
     svc.add_files([(extra.name, extra.read_bytes())])
-    svc.remove_document("pingliang-2024-highlights")
+    served = svc.remove_document("pingliang-2024-highlights")
     rebuilt = svc.build()
     assert sorted(d.committee for d in rebuilt.documents) == ["兰州市政协", "武威市政协"]
-    assert sorted(p.name for p in settings.reports_dir.glob("*.md"))[0].endswith(".md")
+    assert rebuilt.manifest["library"] is True and rebuilt.version != served.index_version
+    assert not (settings.index_dir / "library").exists()  # no second copy to fall out of step
+    assert sorted(d.doc_id for d in svc.build().documents) == sorted(d.doc_id for d in rebuilt.documents)
+
+
+def test_build_refuses_when_a_library_folder_disagrees_with_the_index(svc: QAService) -> None:
+    """An older release mirrored the library to index/library/ after the switch; an add killed
+    in between left it short, and a plain build silently dropped the missing reports (13 became
+    8). A build now says so, in one line with exit code 2, and changes nothing."""
+    from cppcc_qa.ingest.docfile import dump_document
+
+    svc.add_files([("jiuquan.txt", JIUQUAN), ("zhangye.txt", ZHANGYE)])
+    version = svc.index_version
+    legacy = svc.settings.index_dir / "library"
+    shutil.rmtree(legacy, ignore_errors=True)  # (the older release's own mirror, if any, goes)
+    legacy.mkdir()
+    for doc in svc.documents():
+        if doc.source != "zhangye.txt":  # the mirror missed the last add
+            (legacy / f"{doc.doc_id}.md").write_text(dump_document(doc), encoding="utf-8")
+    env = {**os.environ, "CPPCC_QA_LEXICON_EMBEDDER": ""}
+    proc = subprocess.run([*CLI, "build", "--embedder", "hash", "--index-dir", str(svc.settings.index_dir)],
+                          env=env, capture_output=True, text=True, timeout=120)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    zhangye = next(d.doc_id for d in svc.documents() if d.source == "zhangye.txt")
+    assert lines[0].startswith("error: ") and zhangye in lines[0] and str(legacy) in lines[0]
+    assert current_version(svc.settings.index_dir) == version
+    # once the folder agrees with the index (or is moved away), the build goes ahead
+    (legacy / f"{zhangye}.md").write_text(dump_document(next(d for d in svc.documents() if d.doc_id == zhangye)),
+                                         encoding="utf-8")
+    assert len(svc.build().documents) == 4

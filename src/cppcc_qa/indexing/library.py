@@ -26,18 +26,22 @@ from pathlib import Path
 
 import numpy as np
 
-from cppcc_qa.errors import CppccError, InputError, NotFoundError
+from cppcc_qa.errors import CppccError, InputError, LibraryMismatchError, NotFoundError
 from cppcc_qa.indexing.chunking import ChunkingConfig, chunk_document
 from cppcc_qa.indexing.embedders import Embedder
 from cppcc_qa.indexing.lexicon import Lexicon, lexicon_vocabulary
-from cppcc_qa.indexing.store import IndexData, assemble_index, chunk_tokens, embed_chunks, term_counts
+from cppcc_qa.indexing.store import IndexData, assemble_index, chunk_tokens, embed_chunks, read_documents, term_counts
+from cppcc_qa.ingest.corpus import load_corpus
 from cppcc_qa.records import Document
 
-__all__ = ["Change", "Plan", "LibraryUpdate", "content_hash", "plan_additions", "plan_removal", "sync_library",
+__all__ = ["Change", "Plan", "LibraryUpdate", "content_hash", "plan_additions", "plan_removal", "library_documents",
            "apply_plan", "refresh_lexicon", "DOC_ID_PATTERN"]
 
 # Doc ids appear in passage ids ("<doc_id>:p001.0") and URLs; keep them to a safe alphabet.
 DOC_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
+# Where an earlier release mirrored the library (read only to check it agrees; never written).
+LEGACY_LIBRARY = "library"
+MISMATCH_IDS_SHOWN = 5  # doc ids a mismatch names of each kind; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -197,24 +201,49 @@ def apply_plan(
         lexicon = refresh_lexicon(term_counts(tokens), lexicon_embedder,
                                   base.lexicon if base is not None else None, previous_name)
     return assemble_index(docs, chunks, np.vstack([kept_vecs, new_vecs]), tokens, embedder, chunking,
-                          faiss_type, lexicon, lexicon_embedder.name if lexicon_embedder is not None else None)
+                          faiss_type, lexicon, lexicon_embedder.name if lexicon_embedder is not None else None,
+                          library=True)
 
 
-def sync_library(folder: Path, documents: Sequence[Document], plan: Plan) -> None:
-    """Keep `folder` (Settings.library_dir) a copy of the indexed reports as Markdown, so a full
-    `cppcc-qa build` after adds and removes rebuilds what is served, not just the built-in
-    corpus. The first change writes every report; later ones only what changed."""
-    from cppcc_qa.ingest.docfile import dump_document
+def library_documents(root: Path) -> tuple[Document, ...] | None:
+    """The reports a plain `build` rebuilds: the current version's own when it is a library
+    (built from named files, or changed by add/remove), read from its documents.jsonl; None for
+    an index of the built-in corpus, or none at all.
 
-    first = not folder.exists() or not any(folder.glob("*.md"))
-    folder.mkdir(parents=True, exist_ok=True)
-    wanted = {d.doc_id for d in documents}
-    fresh = documents if first else [d for d in documents if d.doc_id in {a.doc_id for a in plan.add}]
-    for doc in fresh:
-        path = folder / f"{doc.doc_id}.md"
-        tmp = path.with_suffix(".md.tmp")
-        tmp.write_text(dump_document(doc), encoding="utf-8")
-        tmp.replace(path)
-    for path in folder.glob("*.md"):
-        if path.stem not in wanted:
-            path.unlink()
+    The library is the index's: each version keeps its reports, and switching `current`
+    switches both at once, so no kill can leave them out of step. An earlier release mirrored
+    them to `<index>/library/` after the switch, which a kill could leave short (a plain build
+    then dropped what it missed); while such a folder is there, a build refuses with
+    LibraryMismatchError unless it holds exactly the reports served."""
+    current = read_documents(root)
+    legacy = root / LEGACY_LIBRARY
+    mirrored = load_corpus([legacy]) if legacy.is_dir() and any(legacy.glob("*.md")) else None
+    if current is None:
+        return tuple(mirrored) if mirrored else None
+    manifest, served = current
+    if mirrored is not None:
+        _check_agree(mirrored, served, legacy, manifest.get("version", "?"))
+        return served
+    return served if manifest.get("library") else None
+
+
+def _check_agree(mirrored: Sequence[Document], served: Sequence[Document], folder: Path, version: str) -> None:
+    """LibraryMismatchError naming the reports where the mirror folder and the index differ."""
+    want = {d.doc_id: content_hash(d) for d in served}
+    have = {d.doc_id: content_hash(d) for d in mirrored}
+    only_index = sorted(set(want) - set(have))
+    only_folder = sorted(set(have) - set(want))
+    differ = sorted(i for i in set(want) & set(have) if want[i] != have[i])
+    if not (only_index or only_folder or differ):
+        return
+
+    def ids(xs: list[str]) -> str:
+        shown = ", ".join(xs[:MISMATCH_IDS_SHOWN])
+        return shown + (f" and {len(xs) - MISMATCH_IDS_SHOWN} more" if len(xs) > MISMATCH_IDS_SHOWN else "")
+
+    parts = [f"{len(xs)} {what} ({ids(xs)})" for xs, what in (
+        (only_index, "only in the index"), (only_folder, "only in the folder"), (differ, "different")) if xs]
+    raise LibraryMismatchError(
+        f"the report library at {folder} ({len(have)} reports) disagrees with index version {version} "
+        f"({len(want)} reports): {'; '.join(parts)}; a plain build would drop or change them. Move {folder} "
+        f"away to rebuild what is served, or build exactly that folder with `cppcc-qa build {folder}`")

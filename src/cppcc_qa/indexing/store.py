@@ -41,7 +41,7 @@ from cppcc_qa.records import Chunk, Document
 from cppcc_qa.text.tokenize import tokenize
 
 __all__ = ["IndexData", "build_index", "assemble_index", "embed_chunks", "chunk_tokens", "term_counts",
-           "write_index", "load_index", "corpus_hash", "current_version", "writer_lock", "IndexBusyError"]
+           "write_index", "load_index", "read_documents", "corpus_hash", "current_version", "writer_lock", "IndexBusyError"]
 
 FORMAT = 1
 KEEP_VERSIONS = 3  # current + two earlier, so a reader that started on an old one can finish
@@ -123,9 +123,11 @@ def build_index(
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = 32,
     lexicon_embedder: Embedder | None = None,
+    library: bool = False,
 ) -> IndexData:
     """Chunk, embed and index documents in memory (no disk I/O). With `lexicon_embedder`, the
-    corpus vocabulary is embedded too, for English questions (crosslingual.py)."""
+    corpus vocabulary is embedded too, for English questions (crosslingual.py). `library` is
+    whether the reports are the index's own (see `assemble_index`)."""
     chunks = [c for d in docs for c in chunk_document(d, chunking)]
     vecs = embed_chunks(chunks, embedder, progress, batch_size)
     tokens = chunk_tokens(chunks)
@@ -134,7 +136,7 @@ def build_index(
         terms = lexicon_vocabulary(term_counts(tokens))
         lexicon = Lexicon(tuple(terms), lexicon_embedder.embed_passages(terms, batch_size=128))
     return assemble_index(docs, chunks, vecs, tokens, embedder, chunking, faiss_type, lexicon,
-                          lexicon_embedder.name if lexicon_embedder is not None else None)
+                          lexicon_embedder.name if lexicon_embedder is not None else None, library)
 
 
 def assemble_index(
@@ -147,9 +149,14 @@ def assemble_index(
     faiss_type: str = "auto",
     lexicon: Lexicon | None = None,
     lexicon_name: str | None = None,
+    library: bool = False,
 ) -> IndexData:
     """An index of chunks whose vectors and tokens are already made (row i is chunk i): FAISS
-    and BM25 are built here, and the manifest with a new version name. No disk I/O."""
+    and BM25 are built here, and the manifest with a new version name. No disk I/O.
+
+    `library` (kept in the manifest) says whether the reports are the index's own library,
+    built from named files or changed by add/remove, which a plain `build` rebuilds from the
+    version's documents.jsonl; false means the built-in corpus, which a plain build reads again."""
     vindex = VectorIndex.build(vecs, faiss_type)
     bm25 = BM25Index.build(tokens)
     term_df = term_counts(tokens)
@@ -169,6 +176,7 @@ def assemble_index(
         "built_at": built_at,
         "package_version": __version__,
         "lexicon": lexicon_name if lexicon is not None else None,
+        "library": library,
     }
     return IndexData(version, manifest, tuple(docs), tuple(chunks), vindex, bm25, term_df, lexicon)
 
@@ -256,6 +264,45 @@ def current_version(root: Path) -> str | None:
     return os.readlink(link).split("/")[-1] if link.is_symlink() else link.resolve().name
 
 
+def _read_manifest(folder: Path) -> dict:
+    """The manifest of a version folder (IndexCorruptError when it is unreadable)."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"index manifest at {folder} is unreadable ({exc}); rebuild with `cppcc-qa build`") from exc
+    if not isinstance(manifest, dict):
+        raise IndexCorruptError(f"index manifest at {folder} is not an object; rebuild with `cppcc-qa build`")
+    return manifest
+
+
+def _verify(folder: Path, manifest: dict, names: Sequence[str] | None = None) -> None:
+    """Check the files of a version (or just `names`) against the checksums in its manifest."""
+    files = manifest.get("files") or {}
+    for name in names if names is not None else list(files):
+        p = folder / name
+        if name not in files or not p.is_file() or _sha256(p) != files[name]:
+            raise IndexCorruptError(f"index file {name} in {folder} is missing or altered; rebuild with `cppcc-qa build`")
+
+
+def _read_documents(folder: Path) -> tuple[Document, ...]:
+    return tuple(Document(**json.loads(line)) for line in (folder / "documents.jsonl").open(encoding="utf-8"))
+
+
+def read_documents(root: Path) -> tuple[dict, tuple[Document, ...]] | None:
+    """The current version's manifest and reports, checked against their checksum (and nothing
+    else: whatever embedder or chunking it was built with); None when there is no index. What a
+    plain `build` rebuilds from (library.py)."""
+    if not (root / "current").exists():
+        return None
+    folder = (root / "current").resolve()
+    manifest = _read_manifest(folder)
+    _verify(folder, manifest, ["documents.jsonl"])
+    try:
+        return manifest, _read_documents(folder)
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexCorruptError(f"the reports of the index at {folder} could not be read ({exc})") from exc
+
+
 def load_index(
     root: Path,
     expect_embedder: str,
@@ -268,10 +315,7 @@ def load_index(
     if not link.exists():
         raise IndexMissingError(f"no index at {root}: build one with `cppcc-qa build`")
     folder = link.resolve()
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise IndexCorruptError(f"index manifest at {folder} is unreadable ({exc}); rebuild with `cppcc-qa build`") from exc
+    manifest = _read_manifest(folder)
     if manifest.get("format") != FORMAT:
         raise IndexMismatchError(f"index format {manifest.get('format')} is not {FORMAT}; rebuild with `cppcc-qa build`")
     if manifest.get("embedder") != expect_embedder:
@@ -285,12 +329,9 @@ def load_index(
             "rebuild with `cppcc-qa build`"
         )
     if verify_checksums:
-        for name, digest in (manifest.get("files") or {}).items():
-            p = folder / name
-            if not p.is_file() or _sha256(p) != digest:
-                raise IndexCorruptError(f"index file {name} in {folder} is missing or altered; rebuild with `cppcc-qa build`")
+        _verify(folder, manifest)
     try:
-        docs = tuple(Document(**json.loads(line)) for line in (folder / "documents.jsonl").open(encoding="utf-8"))
+        docs = _read_documents(folder)
         chunks = tuple(Chunk(**json.loads(line)) for line in (folder / "chunks.jsonl").open(encoding="utf-8"))
         vectors = VectorIndex.load(folder / "vectors.faiss", manifest["faiss_type"])
         bm25 = BM25Index.load(folder / "bm25")
