@@ -296,3 +296,57 @@ def test_build_refuses_when_a_library_folder_disagrees_with_the_index(svc: QASer
     (legacy / f"{zhangye}.md").write_text(dump_document(next(d for d in svc.documents() if d.doc_id == zhangye)),
                                          encoding="utf-8")
     assert len(svc.build().documents) == 4
+
+
+# ------------------------------------------------------- citations of versions just replaced
+
+def test_a_citation_of_a_report_removed_a_moment_ago_still_opens(svc: QAService,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The probe: `/api/passages/{id}` served only the current version, so the citation of an
+    answer given a moment before a removal 404'd. A passage asked for with the answer's
+    `index_version` is served from that version while it is kept."""
+    from fastapi.testclient import TestClient
+
+    from cppcc_qa.api.app import create_app
+
+    svc.add_files([("jiuquan.txt", JIUQUAN)])
+    with TestClient(create_app(svc.settings.model_copy(update={"rate_limit_per_minute": 0}), svc)) as client:
+        answer = client.post("/api/ask", json={"question": JIUQUAN_Q}).json()
+        cite = answer["citations"][0]
+        monkeypatch.setattr("cppcc_qa.service.RELOAD_CHECK_SECONDS", 0.0)
+        build_service(svc.settings).remove_document(cite["doc_id"])  # another process removes it
+        assert svc.state().index.version != answer["index_version"]  # and the server has moved on
+        old = client.get(f"/api/passages/{cite['passage_id']}", params={"version": answer["index_version"]})
+        assert old.status_code == 200, old.text
+        view = old.json()
+        assert view["passage"]["text"] == cite["text"] and "120条" in cite["text"]
+        assert view["index_version"] == answer["index_version"] and view["document"]["doc_id"] == cite["doc_id"]
+        now = client.get(f"/api/passages/{cite['passage_id']}")  # no version: the current index
+        assert now.status_code == 404 and now.json()["error"]["code"] == "not_found"
+        bad = client.get(f"/api/passages/{cite['passage_id']}", params={"version": "../../etc"})
+        assert bad.status_code == 422
+    # a process that never served that version reads it from disk
+    fresh = build_service(svc.settings)
+    fresh.warm_up()
+    assert fresh.passage(cite["passage_id"], answer["index_version"]).chunk.text == cite["text"]
+
+
+def test_replaced_versions_are_deleted_only_after_a_grace_period(svc: QAService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More updates than versions kept: the replaced ones stay on disk (and their passages
+    readable) through the grace period, and go at the first write after it."""
+    first = svc.index_version
+    pid = next(c.chunk_id for c in svc.chunks() if c.doc_id == "pingliang-2024-highlights")
+    for name, text in [("a.txt", JIUQUAN), ("b.txt", ZHANGYE), ("c.txt", JIUQUAN_V2),
+                       ("d.txt", "嘉峪关市政协2024年提交提案88件。\n".encode())]:
+        svc.add_files([(name, text)])
+    svc.remove_document("pingliang-2024-highlights")
+    versions = svc.settings.index_dir / "versions"
+    assert (versions / first).is_dir() and len(list(versions.iterdir())) == 6
+    assert svc.passage(pid, first).document.doc_id == "pingliang-2024-highlights"
+    monkeypatch.setattr("cppcc_qa.indexing.store.VERSION_GRACE_S", 0.0)
+    svc.remove_document(svc.documents()[-1].doc_id)
+    assert not (versions / first).exists() and len(list(versions.iterdir())) == 3
+    fresh = build_service(svc.settings)
+    fresh.warm_up()
+    with pytest.raises(NotFoundError, match="no longer kept"):
+        fresh.passage(pid, first)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +54,16 @@ from cppcc_qa.indexing.library import (
     plan_additions,
     plan_removal,
 )
-from cppcc_qa.indexing.store import IndexData, build_index, current_version, load_index, write_index, writer_lock
+from cppcc_qa.indexing.store import (
+    KEEP_VERSIONS,
+    IndexData,
+    build_index,
+    current_version,
+    load_index,
+    read_passages,
+    write_index,
+    writer_lock,
+)
 from cppcc_qa.indexing.vectors import set_search_threads
 from cppcc_qa.ingest.corpus import load_corpus
 from cppcc_qa.ingest.metadata import display_name, is_heading
@@ -73,6 +83,9 @@ logger = logging.getLogger(__name__)
 
 RELOAD_CHECK_SECONDS = 1.0  # how often a request may look whether a newer index version is current
 OVERVIEW_SECTIONS = 6  # at most this many sections make an overview
+# Replaced versions whose passages a service holds in memory for citations (the same as the
+# earlier versions the store always keeps on disk; older ones are read from disk on demand).
+EARLIER_VERSIONS_HELD = KEEP_VERSIONS - 1
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,31 @@ class PassageView:
     document: Document
     prev_id: str | None
     next_id: str | None
+    version: str = ""  # the index version it was read from
+
+
+@dataclass(frozen=True)
+class _Passages:
+    """The passages of one index version, by id: what a citation opens."""
+
+    version: str
+    chunks: tuple[Chunk, ...]
+    pos: dict[str, int]  # chunk id → its row
+    docs: dict[str, Document]
+
+    @classmethod
+    def of(cls, version: str, documents: Sequence[Document], chunks: tuple[Chunk, ...]) -> _Passages:
+        return cls(version, chunks, {c.chunk_id: i for i, c in enumerate(chunks)}, {d.doc_id: d for d in documents})
+
+    def view(self, passage_id: str) -> PassageView:
+        """The passage with its report and neighbours (NotFoundError naming the version)."""
+        i = self.pos.get(passage_id)
+        if i is None:
+            raise NotFoundError(f"no passage with id {passage_id!r} in index version {self.version}")
+        c, chunks = self.chunks[i], self.chunks
+        prev_id = chunks[i - 1].chunk_id if i > 0 and chunks[i - 1].doc_id == c.doc_id else None
+        next_id = chunks[i + 1].chunk_id if i + 1 < len(chunks) and chunks[i + 1].doc_id == c.doc_id else None
+        return PassageView(c, self.docs[c.doc_id], prev_id, next_id, self.version)
 
 
 @dataclass(frozen=True)
@@ -88,9 +126,12 @@ class _State:
     index: IndexData
     directory: CommitteeDirectory
     composer: ExtractiveComposer
-    chunk_pos: dict[str, int]
+    passages: _Passages  # passage lookup by id, and doc_id → its report (body, date, kind for citations)
     years: dict[str, int | None]  # doc_id → the year its report was given in
-    docs: dict[str, Document]  # doc_id → its report (body, date, kind for citations)
+
+    @property
+    def docs(self) -> dict[str, Document]:
+        return self.passages.docs
 
 
 class QAService:
@@ -102,6 +143,7 @@ class QAService:
         self._scorer: ScorerModel | None = None
         self._lexicon_embedder: Embedder | None = None
         self._state: _State | None = None
+        self._earlier: OrderedDict[str, _Passages] = OrderedDict()  # replaced versions' passages
         self._lock = threading.RLock()
         self._last_check = 0.0
         self._bad_version: str | None = None  # a newer version that failed to load (not retried)
@@ -183,10 +225,19 @@ class QAService:
                                       report_year=years.get, model=self.scorer, words=self._word_vectors(index),
                                       known=in_corpus if self.settings.absent_terms_gate else None,
                                       reviews=reviewing.__contains__)
-        state = _State(index, directory, composer, {c.chunk_id: i for i, c in enumerate(index.chunks)}, years,
-                       {d.doc_id: d for d in index.documents})
+        state = _State(index, directory, composer, _Passages.of(index.version, index.documents, index.chunks), years)
         with self._lock:
-            self._state = state
+            old, self._state = self._state, state
+            if old is not None and old.index.version != index.version:
+                self._hold_earlier(old.passages)
+
+    def _hold_earlier(self, passages: _Passages) -> None:
+        """Keep the passages of a version just replaced (its answers' citations open them)."""
+        with self._lock:
+            self._earlier[passages.version] = passages
+            self._earlier.move_to_end(passages.version)
+            while len(self._earlier) > EARLIER_VERSIONS_HELD:
+                self._earlier.popitem(last=False)
 
     def load(self) -> None:
         """Load the current index without the models (enough to list documents)."""
@@ -470,17 +521,20 @@ class QAService:
     def chunks(self) -> list[Chunk]:
         return list(self.state().index.chunks)
 
-    def passage(self, passage_id: str) -> PassageView:
+    def passage(self, passage_id: str, version: str | None = None) -> PassageView:
+        """One passage of the current index, or of `version` (an answer's `index_version`)
+        while that version is kept: the versions this process served lately are held in
+        memory, others (served by another worker) read from disk (store.read_passages)."""
         st = self.state()
-        i = st.chunk_pos.get(passage_id)
-        if i is None:
-            raise NotFoundError(f"no passage with id {passage_id!r}")
-        chunks = st.index.chunks
-        c = chunks[i]
-        doc = next(d for d in st.index.documents if d.doc_id == c.doc_id)
-        prev_id = chunks[i - 1].chunk_id if i > 0 and chunks[i - 1].doc_id == c.doc_id else None
-        next_id = chunks[i + 1].chunk_id if i + 1 < len(chunks) and chunks[i + 1].doc_id == c.doc_id else None
-        return PassageView(c, doc, prev_id, next_id)
+        if not version or version == st.index.version:
+            return st.passages.view(passage_id)
+        with self._lock:
+            held = self._earlier.get(version)
+        if held is None:
+            docs, chunks = read_passages(self.settings.index_dir, version)
+            held = _Passages.of(version, docs, chunks)
+            self._hold_earlier(held)
+        return held.view(passage_id)
 
     def health(self) -> dict:
         st = self.state()

@@ -40,6 +40,7 @@ from cppcc_qa.errors import (
     UnsupportedFileTypeError,
     UploadTooLargeError,
 )
+from cppcc_qa.indexing.store import VERSION_PATTERN
 from cppcc_qa.records import Answer, Document, Turn
 from cppcc_qa.settings import Settings
 
@@ -97,7 +98,7 @@ class AnswerService(Protocol):
 
     def warm_up(self) -> None: ...
     def ask(self, question: str, history: tuple[Turn, ...] = ()) -> Answer: ...
-    def passage(self, passage_id: str) -> Any: ...
+    def passage(self, passage_id: str, version: str | None = None) -> Any: ...
     def documents(self) -> list[Document]: ...
     def health(self) -> dict[str, Any]: ...
     def add_files(self, files: list[tuple[str | None, bytes]], max_bytes: int | None = None,
@@ -143,7 +144,7 @@ def _passage_json(view: Any) -> dict[str, Any]:
     if hasattr(view, "to_dict"):
         return view.to_dict()
     return {"passage": view.chunk.to_dict(), "document": view.document.to_dict(),
-            "prev_id": view.prev_id, "next_id": view.next_id}
+            "prev_id": view.prev_id, "next_id": view.next_id, "index_version": view.version}
 
 
 def _pieces(text: str) -> Iterator[str]:
@@ -248,8 +249,11 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
         return answer.to_dict()
 
     @app.get("/api/passages/{passage_id:path}", summary="One passage with its document and neighbours")
-    def passage(passage_id: str, request: Request) -> Any:
-        return _passage_json(svc(request).passage(passage_id))
+    def passage(passage_id: str, request: Request,
+                version: str | None = Query(None, pattern=VERSION_PATTERN, description=(
+                    "the index_version of the answer citing it: served while that version is kept "
+                    "(default: the current index)"))) -> Any:
+        return _passage_json(svc(request).passage(passage_id, version))
 
     @app.get("/api/documents", summary="The indexed reports")
     def documents(request: Request) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import time
 import uuid
@@ -31,7 +32,14 @@ from pathlib import Path
 import numpy as np
 
 from cppcc_qa import __version__
-from cppcc_qa.errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from cppcc_qa.errors import (
+    IndexBusyError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    InputError,
+    NotFoundError,
+)
 from cppcc_qa.indexing.bm25 import BM25Index
 from cppcc_qa.indexing.chunking import ChunkingConfig, chunk_document
 from cppcc_qa.indexing.embedders import Embedder
@@ -41,10 +49,20 @@ from cppcc_qa.records import Chunk, Document
 from cppcc_qa.text.tokenize import tokenize
 
 __all__ = ["IndexData", "build_index", "assemble_index", "embed_chunks", "chunk_tokens", "term_counts",
-           "write_index", "load_index", "read_documents", "corpus_hash", "current_version", "writer_lock", "IndexBusyError"]
+           "write_index", "load_index", "read_documents", "read_passages", "version_folder", "corpus_hash",
+           "current_version", "writer_lock", "IndexBusyError", "VERSION_PATTERN", "KEEP_VERSIONS"]
 
 FORMAT = 1
 KEEP_VERSIONS = 3  # current + two earlier, so a reader that started on an old one can finish
+# A version replaced less than this long ago is kept whatever the count, so the citations of
+# answers it gave stay readable (`read_passages`) while their reader is likely still on the
+# page: an hour covers a long reading session, and a reader coming back later asks again.
+VERSION_GRACE_S = 3600.0
+# ...but never more versions than this on disk, so a burst of updates cannot fill it (each
+# version is a whole index: about 1.5 GB at 1M passages).
+MAX_VERSIONS = 10
+# Version names: build time (UTC), corpus hash prefix, a random suffix (see assemble_index).
+VERSION_PATTERN = r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}-[0-9a-f]{4}$"
 LOCK_NAME = ".lock"
 # A writer waits this long for another build/add to finish before giving up (a full rebuild of a
 # large corpus takes minutes; an add of one report seconds).
@@ -243,17 +261,48 @@ def write_index(data: IndexData, root: Path) -> Path:
     return final
 
 
-def _prune(root: Path, keep: str) -> None:
-    versions = sorted((root / "versions").iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
-    kept = 0
-    for v in versions:
-        if v.name == keep or kept < KEEP_VERSIONS - 1:
-            kept += v.name != keep
+def _prune(root: Path, keep: str, grace_s: float | None = None) -> None:
+    """Delete the versions no reader should need: beyond the newest KEEP_VERSIONS, those
+    replaced (their successor written) over `grace_s` ago, and any beyond MAX_VERSIONS. Never
+    `keep` (the new current). A server still mapping a deleted version's files is unharmed:
+    unlinking leaves an open file's pages in place; only truncating them would hurt."""
+    grace = VERSION_GRACE_S if grace_s is None else grace_s
+    written = sorted(((p.stat().st_mtime, p) for p in (root / "versions").iterdir()), reverse=True)
+    now = time.time()
+    for rank, (_, v) in enumerate(written):
+        if v.name == keep or rank < KEEP_VERSIONS:
             continue
-        shutil.rmtree(v, ignore_errors=True)
+        replaced_at = written[rank - 1][0]  # when its successor was written
+        if rank >= MAX_VERSIONS or now - replaced_at > grace:
+            shutil.rmtree(v, ignore_errors=True)
     for stale in root.glob(".tmp-*"):
         if time.time() - stale.stat().st_mtime > 3600:
             shutil.rmtree(stale, ignore_errors=True)
+
+
+def version_folder(root: Path, version: str) -> Path:
+    """The folder of a named version (InputError for a name no build makes, NotFoundError when
+    it has been deleted)."""
+    if not re.fullmatch(VERSION_PATTERN, version):
+        raise InputError(f"{version!r} is not an index version name (like 20240301T120000-1a2b3c4d-5e6f)")
+    folder = root / "versions" / version
+    if not (folder / "manifest.json").is_file():
+        raise NotFoundError(f"index version {version} is no longer kept (versions replaced over "
+                            f"{VERSION_GRACE_S / 3600:g} h ago are deleted); ask again for a current citation")
+    return folder
+
+
+def read_passages(root: Path, version: str) -> tuple[tuple[Document, ...], tuple[Chunk, ...]]:
+    """The reports and passages of a kept version, checked against their checksums: what a
+    citation of an answer given on a replaced version opens (service.passage)."""
+    folder = version_folder(root, version)
+    manifest = _read_manifest(folder)
+    _verify(folder, manifest, ["documents.jsonl", "chunks.jsonl"])
+    try:
+        chunks = tuple(Chunk(**json.loads(line)) for line in (folder / "chunks.jsonl").open(encoding="utf-8"))
+        return _read_documents(folder), chunks
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexCorruptError(f"the passages of index version {version} could not be read ({exc})") from exc
 
 
 def current_version(root: Path) -> str | None:
