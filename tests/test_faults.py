@@ -50,6 +50,14 @@ def settings(template: Path, tmp_path: Path) -> Settings:
     return _settings(tmp_path)
 
 
+def _writable(folder: Path) -> None:
+    """Give back write permission to a version's files (written read-only), as whoever damages
+    them on purpose would (root needs no such step)."""
+    for p in folder.resolve().rglob("*"):
+        if p.is_file():
+            p.chmod(0o644)
+
+
 def _chunking(settings: Settings) -> ChunkingConfig:
     return ChunkingConfig(settings.chunk_max_chars, settings.chunk_overlap_sentences)
 
@@ -135,6 +143,7 @@ DAMAGE_NAMED = {"truncate vectors.faiss": "index file vectors.faiss in", "alter 
 @pytest.mark.parametrize("damage", list(DAMAGE_NAMED))
 def test_damaged_index_is_refused_at_load_with_a_clear_error(settings: Settings, damage: str) -> None:
     folder = settings.index_dir / "current"
+    _writable(folder)
     if damage == "truncate vectors.faiss":
         path = folder / "vectors.faiss"
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
@@ -159,6 +168,7 @@ def test_service_keeps_its_last_good_version_when_a_newer_one_is_damaged(
     writer = build_service(settings)
     bad = writer.add_files([("jiuquan.txt", JIUQUAN)]).index_version
     vectors = settings.index_dir / "versions" / bad / "vectors.faiss"
+    _writable(vectors.parent)
     vectors.write_bytes(vectors.read_bytes()[:100])  # truncated after it became current
     with caplog.at_level(logging.ERROR, logger="cppcc_qa.service"):
         answer = serving.ask(WUWEI_Q)
@@ -170,6 +180,112 @@ def test_service_keeps_its_last_good_version_when_a_newer_one_is_damaged(
         writer.add_files([("zhangye.txt", "张掖市政协2024年组织委员视察调研28次。\n".encode())])
     fixed = writer.build()
     assert serving.ask(WUWEI_Q).index_version == fixed.version != good
+
+
+# --------------------------------------------------------- the live version's files, mapped
+
+# A server process: load the index, have the live version's vectors truncated under it (as the
+# probe did), then answer. A memory-mapped file cut short kills it with SIGBUS on the next search.
+TRUNCATE_LIVE = """
+import os, sys
+from cppcc_qa.service import build_service
+from cppcc_qa.settings import Settings
+svc = build_service(Settings(index_dir=sys.argv[1], embedder="hash", lexicon_embedder=""))
+svc.warm_up()
+path = os.path.join(sys.argv[1], "current", "vectors.faiss")
+try:
+    os.truncate(path, 100)
+    print("truncated", flush=True)
+except PermissionError:
+    print("refused", flush=True)
+print(svc.ask(sys.argv[2]).answer, flush=True)
+"""
+
+
+def test_truncating_a_file_of_the_live_index_does_not_kill_the_server(settings: Settings) -> None:
+    """The probe: truncating a memory-mapped file of the live index killed the server with
+    SIGBUS (exit 135), nothing logged. Files of a version are written read-only, and a file is
+    mapped only where this process cannot change it (as root, which ignores file modes, it is
+    read into memory), so a truncation is refused or cannot reach what is served."""
+    proc = subprocess.run([sys.executable, "-c", TRUNCATE_LIVE, str(settings.index_dir), WUWEI_Q],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    lines = proc.stdout.splitlines()
+    assert lines[0] == ("truncated" if os.geteuid() == 0 else "refused") and "35件" in lines[1]
+
+
+def test_index_files_are_written_read_only(settings: Settings) -> None:
+    """Copy-on-write versions: once written, no file of a version is ever opened for writing."""
+    svc = build_service(settings)
+    svc.add_files([("jiuquan.txt", JIUQUAN)])
+    files = [p for p in (settings.index_dir / "versions").rglob("*") if p.is_file()]
+    assert files and all(p.stat().st_mode & 0o222 == 0 for p in files), \
+        [p.name for p in files if p.stat().st_mode & 0o222]
+
+
+@pytest.mark.slow
+def test_a_server_killed_by_sigbus_says_so_in_its_log(settings: Settings) -> None:
+    """Whatever still brings a fatal signal (a file mapped by a non-root server, cut short by
+    root): the server's log says what killed it and where, instead of nothing."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "CPPCC_QA_LEXICON_EMBEDDER": "", "CPPCC_QA_DATA_DIR": str(settings.data_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "cppcc_qa.cli", "serve", "--port", str(port), "--embedder", "hash",
+                             "--index-dir", str(settings.index_dir)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGBUS)
+        _, log = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == -signal.SIGBUS
+    assert "Fatal Python error: Bus error" in log
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "damaged version"])
+def test_a_corrupt_current_falls_back_to_the_newest_good_version(
+        settings: Settings, damage: str, caplog: pytest.LogCaptureFixture) -> None:
+    """At start, a `current` that is missing, garbage or names a damaged version: the service
+    serves the newest version that loads, and says so in a warning."""
+    root = settings.index_dir
+    writer = build_service(settings)
+    good = writer.add_files([("zhangye.txt", ZHANGYE)]).index_version
+    time.sleep(0.01)  # (versions are ordered by when they were written)
+    bad = writer.add_files([("jiuquan.txt", JIUQUAN)]).index_version
+    link = root / "current"
+    if damage == "missing":
+        link.unlink()
+        shutil.rmtree(root / "versions" / bad)
+    elif damage == "garbage":
+        link.unlink()
+        link.write_text("versions/nonsense\n", encoding="utf-8")
+        shutil.rmtree(root / "versions" / bad)
+    else:
+        vectors = root / "versions" / bad / "vectors.faiss"
+        _writable(vectors.parent)
+        vectors.write_bytes(vectors.read_bytes()[:100])
+    svc = build_service(settings)
+    with caplog.at_level(logging.WARNING, logger="cppcc_qa"):
+        svc.warm_up()
+    assert svc.index_version == good
+    assert [d.source for d in svc.documents()].count("zhangye.txt") == 1
+    assert f"serving the newest good version {good}" in caplog.text
+    answer = svc.ask(WUWEI_Q)
+    assert answer.index_version == good and "35件" in answer.answer
 
 
 # ------------------------------------------------------------------------------------ feedback

@@ -43,6 +43,7 @@ def test_load_refuses_another_embedder_or_chunking(hash_settings: Settings) -> N
 def test_altered_file_is_detected(hash_settings: Settings) -> None:
     build_service(hash_settings).build()
     chunks = hash_settings.index_dir / "current" / "chunks.jsonl"
+    chunks.chmod(0o644)  # (written read-only)
     chunks.write_text(chunks.read_text(encoding="utf-8").replace("35件", "53件"), encoding="utf-8")
     with pytest.raises(IndexCorruptError, match="altered"):
         load_index(hash_settings.index_dir, "hash", ChunkingConfig(hash_settings.chunk_max_chars))

@@ -44,6 +44,7 @@ from cppcc_qa.errors import (
 )
 from cppcc_qa.factcheck.drafts import DraftCheck, check_draft
 from cppcc_qa.factcheck.verify import CheckedVerdict, Verifier
+from cppcc_qa.indexing.build import IndexData, build_index
 from cppcc_qa.indexing.chunking import ChunkingConfig
 from cppcc_qa.indexing.embedders import Embedder, make_embedder
 from cppcc_qa.indexing.library import (
@@ -56,10 +57,9 @@ from cppcc_qa.indexing.library import (
 )
 from cppcc_qa.indexing.store import (
     KEEP_VERSIONS,
-    IndexData,
-    build_index,
     current_version,
     load_index,
+    load_serving,
     read_passages,
     write_index,
     writer_lock,
@@ -206,7 +206,7 @@ class QAService:
         """Load the embedder and the current index (raises IndexMissingError when there is none)."""
         set_search_threads(self.settings.threads)
         self.embedder.warm_up()
-        self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
+        self._install_serving()
         if self._state is not None and self._state.index.lexicon is not None and self.lexicon_embedder is not None:
             self.lexicon_embedder.warm_up()
 
@@ -241,7 +241,16 @@ class QAService:
 
     def load(self) -> None:
         """Load the current index without the models (enough to list documents)."""
-        self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
+        self._install_serving()
+
+    def _install_serving(self) -> None:
+        """Install the current version, or the newest good one when `current` does not load
+        (store.load_serving logs which); the refused `current` is then not retried."""
+        index = load_serving(self.settings.index_dir, self.embedder.name, self.chunking)
+        cur = current_version(self.settings.index_dir)
+        if cur != index.version:
+            self._bad_version = cur
+        self._install(index)
 
     def state(self) -> _State:
         """The index state a request should use from start to finish (reloading if a newer

@@ -212,6 +212,7 @@ def serve(
     index_dir: IndexOpt = None,
 ) -> None:
     """Serve the web chat and HTTP API (building the index first if there is none)."""
+    import faulthandler
     import os
 
     import uvicorn
@@ -229,6 +230,10 @@ def serve(
     # A server runs requests side by side: one thread each for the embedder and FAISS beats two
     # threads per request fighting over the cores (bench/LOAD.md: p95 236 vs 254 ms at 8 clients).
     os.environ.setdefault("CPPCC_QA_THREADS", str(SERVE_THREADS))
+    # A fatal signal (SIGBUS from a mapped index file cut short, SIGSEGV) would end the server
+    # with nothing in its log: have Python write what killed it and where, here and in workers.
+    faulthandler.enable()
+    os.environ.setdefault("PYTHONFAULTHANDLER", "1")
     uvicorn.run("cppcc_qa.api.app:app_from_env", factory=True, host=host or settings.host, port=port or settings.port,
                 workers=workers, log_level="info")
 

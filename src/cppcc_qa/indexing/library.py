@@ -27,10 +27,11 @@ from pathlib import Path
 import numpy as np
 
 from cppcc_qa.errors import CppccError, InputError, LibraryMismatchError, NotFoundError
+from cppcc_qa.indexing.build import IndexData, assemble_index, chunk_tokens, embed_chunks, term_counts
 from cppcc_qa.indexing.chunking import ChunkingConfig, chunk_document
 from cppcc_qa.indexing.embedders import Embedder
 from cppcc_qa.indexing.lexicon import Lexicon, lexicon_vocabulary
-from cppcc_qa.indexing.store import IndexData, assemble_index, chunk_tokens, embed_chunks, read_documents, term_counts
+from cppcc_qa.indexing.store import read_documents
 from cppcc_qa.ingest.corpus import load_corpus
 from cppcc_qa.records import Document
 

@@ -1,4 +1,4 @@
-"""The on-disk index: build, persist with a manifest, load with checks, swap in atomically.
+"""The on-disk index: persist a version with its manifest, load it with checks, swap it in atomically.
 
 Layout under the index folder::
 
@@ -10,28 +10,38 @@ Layout under the index folder::
 A build writes into a fresh temporary folder, renames it into versions/, then repoints
 `current`; a build killed midway leaves `current` untouched and serving. Writers that read the
 current version, change it and write a new one hold `writer_lock` throughout.
+
+Guarantees (copy-on-write versions):
+- a version's files are written once, fsynced and made read-only (READ_ONLY) before the folder
+  is renamed into place; nothing opens them for writing again, and an update is always a new
+  version written from scratch (never a copy or hardlink of the old files changed in place);
+- every file is checked against the manifest's checksums before any is mapped, and a file is
+  mapped only where this process cannot write it (`_mappable`): as root it is read into memory;
+- old versions are only ever deleted whole (`_prune`), which leaves a reader's mapped pages in
+  place, and only after VERSION_GRACE_S so the citations of their answers still open;
+- the reports of a version are its documents.jsonl: switching `current` switches the library
+  and the index at once (library.library_documents);
+- a server starting on a `current` that is missing, garbage or damaged serves the newest good
+  version and logs a warning (`load_serving`).
 """
 from __future__ import annotations
 
 import fcntl
 import hashlib
 import json
-import math
+import logging
 import os
 import re
 import shutil
 import time
 import uuid
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from cppcc_qa import __version__
 from cppcc_qa.errors import (
     IndexBusyError,
     IndexCorruptError,
@@ -41,18 +51,17 @@ from cppcc_qa.errors import (
     NotFoundError,
 )
 from cppcc_qa.indexing.bm25 import BM25Index
-from cppcc_qa.indexing.chunking import ChunkingConfig, chunk_document
-from cppcc_qa.indexing.embedders import Embedder
-from cppcc_qa.indexing.lexicon import Lexicon, lexicon_vocabulary
+from cppcc_qa.indexing.build import FORMAT, IndexData
+from cppcc_qa.indexing.chunking import ChunkingConfig
+from cppcc_qa.indexing.lexicon import Lexicon
 from cppcc_qa.indexing.vectors import VectorIndex
 from cppcc_qa.records import Chunk, Document
-from cppcc_qa.text.tokenize import tokenize
 
-__all__ = ["IndexData", "build_index", "assemble_index", "embed_chunks", "chunk_tokens", "term_counts",
-           "write_index", "load_index", "read_documents", "read_passages", "version_folder", "corpus_hash",
-           "current_version", "writer_lock", "IndexBusyError", "VERSION_PATTERN", "KEEP_VERSIONS"]
+__all__ = ["write_index", "load_index", "load_serving", "read_documents", "read_passages", "version_folder",
+           "current_version", "writer_lock", "IndexBusyError", "IndexData", "VERSION_PATTERN", "KEEP_VERSIONS"]
 
-FORMAT = 1
+logger = logging.getLogger(__name__)
+
 KEEP_VERSIONS = 3  # current + two earlier, so a reader that started on an old one can finish
 # A version replaced less than this long ago is kept whatever the count, so the citations of
 # answers it gave stay readable (`read_passages`) while their reader is likely still on the
@@ -64,38 +73,11 @@ MAX_VERSIONS = 10
 # Version names: build time (UTC), corpus hash prefix, a random suffix (see assemble_index).
 VERSION_PATTERN = r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}-[0-9a-f]{4}$"
 LOCK_NAME = ".lock"
+READ_ONLY = 0o444  # the mode of every file of a written version
 # A writer waits this long for another build/add to finish before giving up (a full rebuild of a
 # large corpus takes minutes; an add of one report seconds).
 WRITER_WAIT_S = 600.0
 LOCK_POLL_S = 0.05
-
-
-@dataclass(frozen=True)
-class IndexData:
-    """A loaded (or freshly built) index, read-only once made."""
-
-    version: str
-    manifest: dict
-    documents: tuple[Document, ...]
-    chunks: tuple[Chunk, ...]
-    vectors: VectorIndex
-    bm25: BM25Index
-    term_df: dict[str, int]
-    lexicon: Lexicon | None = None
-    path: Path | None = None
-
-    def idf(self, term: str) -> float:
-        """BM25-style inverse document frequency of a token over the chunks (0 df → the maximum)."""
-        n = len(self.chunks)
-        df = self.term_df.get(term, 0)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-
-
-def corpus_hash(docs: Sequence[Document]) -> str:
-    h = hashlib.sha256()
-    for d in sorted(docs, key=lambda d: d.doc_id):
-        h.update(json.dumps(asdict(d), ensure_ascii=False, sort_keys=True).encode("utf-8"))
-    return h.hexdigest()
 
 
 def _sha256(path: Path) -> str:
@@ -104,99 +86,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def embed_chunks(
-    chunks: Sequence[Chunk],
-    embedder: Embedder,
-    progress: Callable[[int, int], None] | None = None,
-    batch_size: int = 32,
-) -> np.ndarray:
-    """The passage vectors of `chunks` (row i is chunk i), embedded in batches."""
-    texts = [c.index_text() for c in chunks]
-    embedder.warm_up()
-    parts = []
-    for i in range(0, len(texts), batch_size):
-        parts.append(embedder.embed_passages(texts[i : i + batch_size], batch_size=batch_size))
-        if progress:
-            progress(min(i + batch_size, len(texts)), len(texts))
-    return np.vstack(parts) if parts else np.zeros((0, embedder.dim), np.float32)
-
-
-def chunk_tokens(chunks: Sequence[Chunk]) -> list[list[str]]:
-    """What BM25 indexes for each chunk (the same text that is embedded)."""
-    return [tokenize(c.index_text()) for c in chunks]
-
-
-def term_counts(tokens: Sequence[Sequence[str]]) -> dict[str, int]:
-    """Document frequency of every token over the chunks."""
-    return dict(Counter(t for toks in tokens for t in set(toks)))
-
-
-def build_index(
-    docs: Sequence[Document],
-    embedder: Embedder,
-    chunking: ChunkingConfig,
-    faiss_type: str = "auto",
-    progress: Callable[[int, int], None] | None = None,
-    batch_size: int = 32,
-    lexicon_embedder: Embedder | None = None,
-    library: bool = False,
-) -> IndexData:
-    """Chunk, embed and index documents in memory (no disk I/O). With `lexicon_embedder`, the
-    corpus vocabulary is embedded too, for English questions (crosslingual.py). `library` is
-    whether the reports are the index's own (see `assemble_index`)."""
-    chunks = [c for d in docs for c in chunk_document(d, chunking)]
-    vecs = embed_chunks(chunks, embedder, progress, batch_size)
-    tokens = chunk_tokens(chunks)
-    lexicon = None
-    if lexicon_embedder is not None:
-        terms = lexicon_vocabulary(term_counts(tokens))
-        lexicon = Lexicon(tuple(terms), lexicon_embedder.embed_passages(terms, batch_size=128))
-    return assemble_index(docs, chunks, vecs, tokens, embedder, chunking, faiss_type, lexicon,
-                          lexicon_embedder.name if lexicon_embedder is not None else None, library)
-
-
-def assemble_index(
-    docs: Sequence[Document],
-    chunks: Sequence[Chunk],
-    vecs: np.ndarray,
-    tokens: Sequence[Sequence[str]],
-    embedder: Embedder,
-    chunking: ChunkingConfig,
-    faiss_type: str = "auto",
-    lexicon: Lexicon | None = None,
-    lexicon_name: str | None = None,
-    library: bool = False,
-) -> IndexData:
-    """An index of chunks whose vectors and tokens are already made (row i is chunk i): FAISS
-    and BM25 are built here, and the manifest with a new version name. No disk I/O.
-
-    `library` (kept in the manifest) says whether the reports are the index's own library,
-    built from named files or changed by add/remove, which a plain `build` rebuilds from the
-    version's documents.jsonl; false means the built-in corpus, which a plain build reads again."""
-    vindex = VectorIndex.build(vecs, faiss_type)
-    bm25 = BM25Index.build(tokens)
-    term_df = term_counts(tokens)
-    built_at = datetime.now(UTC).isoformat(timespec="seconds")
-    chash = corpus_hash(docs)
-    version = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{chash[:8]}-{uuid.uuid4().hex[:4]}"
-    manifest = {
-        "format": FORMAT,
-        "version": version,
-        "embedder": embedder.name,
-        "dim": int(vecs.shape[1]) if vecs.ndim == 2 else embedder.dim,
-        "corpus_hash": chash,
-        "chunking": asdict(chunking),
-        "faiss_type": vindex.kind,
-        "documents": len(docs),
-        "chunks": len(chunks),
-        "built_at": built_at,
-        "package_version": __version__,
-        "lexicon": lexicon_name if lexicon is not None else None,
-        "library": library,
-    }
-    return IndexData(version, manifest, tuple(docs), tuple(chunks), vindex, bm25, term_df, lexicon)
 
 
 @contextmanager
@@ -249,6 +138,7 @@ def write_index(data: IndexData, root: Path) -> Path:
         for p in [*files, tmp / "manifest.json"]:
             with p.open("rb") as fh:
                 os.fsync(fh.fileno())
+            p.chmod(READ_ONLY)  # never written again: see the module doc
         final = versions / data.version
         os.replace(tmp, final)
     except BaseException:
@@ -313,6 +203,15 @@ def current_version(root: Path) -> str | None:
     return os.readlink(link).split("/")[-1] if link.is_symlink() else link.resolve().name
 
 
+def _mappable(*paths: Path) -> bool:
+    """Whether files may be memory-mapped: only where this process cannot write them. A mapped
+    file cut short under a reader kills it with SIGBUS at the next touch of a lost page (the
+    probe: exit 135, nothing logged); a version's files are read-only (READ_ONLY), but root
+    ignores file modes, so there they are read into the process's own memory instead (146 MiB
+    more per worker at 100k x 384 flat, vectors.py), out of reach of whatever changes the file."""
+    return all(not os.access(p, os.W_OK) for p in paths)
+
+
 def _read_manifest(folder: Path) -> dict:
     """The manifest of a version folder (IndexCorruptError when it is unreadable)."""
     try:
@@ -357,13 +256,18 @@ def load_index(
     expect_embedder: str,
     expect_chunking: ChunkingConfig,
     verify_checksums: bool = True,
+    version: str | None = None,
 ) -> IndexData:
-    """Load the current index; refuse one built with another embedder or chunking settings, or
-    whose files do not match their checksums."""
-    link = root / "current"
-    if not link.exists():
-        raise IndexMissingError(f"no index at {root}: build one with `cppcc-qa build`")
-    folder = link.resolve()
+    """Load the current index (or the named kept `version`); refuse one built with another
+    embedder or chunking settings, or whose files do not match their checksums. The checks run
+    before any file is mapped."""
+    if version is not None:
+        folder = version_folder(root, version)
+    else:
+        link = root / "current"
+        if not link.exists():
+            raise IndexMissingError(f"no index at {root}: build one with `cppcc-qa build`")
+        folder = link.resolve()
     manifest = _read_manifest(folder)
     if manifest.get("format") != FORMAT:
         raise IndexMismatchError(f"index format {manifest.get('format')} is not {FORMAT}; rebuild with `cppcc-qa build`")
@@ -382,15 +286,41 @@ def load_index(
     try:
         docs = _read_documents(folder)
         chunks = tuple(Chunk(**json.loads(line)) for line in (folder / "chunks.jsonl").open(encoding="utf-8"))
-        vectors = VectorIndex.load(folder / "vectors.faiss", manifest["faiss_type"])
-        bm25 = BM25Index.load(folder / "bm25")
+        vectors = VectorIndex.load(folder / "vectors.faiss", manifest["faiss_type"],
+                                   mmap=_mappable(folder / "vectors.faiss"))
+        bm25 = BM25Index.load(folder / "bm25", mmap=_mappable(*(folder / "bm25").iterdir()))
         term_df = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
         lexicon = None
         if manifest.get("lexicon"):
             terms = json.loads((folder / "lexicon_terms.json").read_text(encoding="utf-8"))
-            lexicon = Lexicon(tuple(terms), np.load(folder / "lexicon.npy", mmap_mode="r"))
+            lexicon = Lexicon(tuple(terms), np.load(folder / "lexicon.npy",
+                                                    mmap_mode="r" if _mappable(folder / "lexicon.npy") else None))
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(f"index at {folder} could not be read ({exc}); rebuild with `cppcc-qa build`") from exc
     if len(vectors) != len(chunks) or bm25.n != len(chunks):
         raise IndexCorruptError(f"index at {folder} is inconsistent (vectors/BM25/chunks differ); rebuild")
     return IndexData(manifest["version"], manifest, docs, chunks, vectors, bm25, term_df, lexicon, folder)
+
+
+def load_serving(root: Path, expect_embedder: str, expect_chunking: ChunkingConfig) -> IndexData:
+    """The index a starting server answers from: the current one, or, when `current` is
+    missing, garbage or names a damaged version, the newest kept version that loads, with a
+    warning saying which (raises the current one's error when none does). Writers never fall
+    back: they build on `current` or refuse (service._current_for_update)."""
+    try:
+        return load_index(root, expect_embedder, expect_chunking)
+    except (IndexMissingError, IndexCorruptError) as exc:
+        failure: IndexMissingError | IndexCorruptError = exc
+    folder = root / "versions"
+    kept = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []
+    for v in kept:
+        if not re.fullmatch(VERSION_PATTERN, v.name):
+            continue
+        try:
+            data = load_index(root, expect_embedder, expect_chunking, version=v.name)
+        except (IndexCorruptError, IndexMismatchError, NotFoundError):
+            continue
+        logger.warning("index %s: `current` did not load (%s); serving the newest good version %s",
+                       root, failure, v.name)
+        return data
+    raise failure
