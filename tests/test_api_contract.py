@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -85,3 +89,111 @@ def test_figures_csv_keeps_negative_numbers_numbers_but_escapes_signed_text() ->
                  start=0, end=4)
     row = next(csv.DictReader(io.StringIO(figures_csv([fig]))))
     assert (row["value"], row["surface"], row["measure"], row["period"]) == ("-35", "'-35件", "'@案件", "'\t2024年")
+
+
+# ------------------------------------------------------------------- feedback database faults
+
+VOTE = {"question": "武威市政协委员参与诉前调解调结了多少件案件？", "answer": "调结案件35件[1]。", "rating": "up"}
+
+
+@pytest.fixture
+def voting(contract_settings: Settings, contract_service: QAService, tmp_path: Path) -> Iterator[TestClient]:
+    """A client of an app whose feedback database is this test's own."""
+    settings = contract_settings.model_copy(update={"data_dir": tmp_path / "data"})
+    with TestClient(create_app(settings, contract_service)) as c:
+        yield c
+
+
+def _db(tmp_path: Path) -> Path:
+    """The feedback database of the `voting` app (its place, as `Settings.data_dir` sets it)."""
+    return tmp_path / "data" / "feedback.sqlite3"
+
+
+def _stored(client: TestClient) -> int:
+    r = client.get("/api/feedback", headers={"X-API-Key": KEY})
+    assert r.status_code == 200, r.text
+    return int(r.json()["count"])
+
+
+def test_feedback_database_deleted_while_serving_is_made_anew(voting: TestClient, tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    assert voting.post("/api/feedback", json=VOTE).status_code == 201
+    db = _db(tmp_path)
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
+    assert voting.post("/api/feedback", json=VOTE).status_code == 201
+    assert _stored(voting) == 1
+    assert "feedback database" in caplog.text and "missing" in caplog.text
+
+
+def test_feedback_database_truncated_to_nothing_is_made_anew(voting: TestClient, tmp_path: Path) -> None:
+    assert voting.post("/api/feedback", json=VOTE).status_code == 201
+    _db(tmp_path).write_bytes(b"")
+    assert voting.post("/api/feedback", json=VOTE).status_code == 201
+    assert _stored(voting) == 1
+
+
+def test_damaged_feedback_database_is_503_with_the_cause_until_it_is_replaced(voting: TestClient,
+                                                                              tmp_path: Path) -> None:
+    for _ in range(3):
+        assert voting.post("/api/feedback", json=VOTE).status_code == 201
+    db = _db(tmp_path)
+    db.write_bytes(db.read_bytes()[:100])  # cut inside the header
+    for r in (voting.post("/api/feedback", json=VOTE), voting.get("/api/feedback", headers={"X-API-Key": KEY})):
+        error = assert_error(r, 503, "feedback_unavailable")
+        assert "损坏" in error["message"] and "damaged" in error["message"], error
+    db.unlink()  # staff move the damaged file away (or restore a backup): voting works again
+    assert voting.post("/api/feedback", json=VOTE).status_code == 201
+    assert _stored(voting) == 1
+
+
+def test_full_feedback_store_is_503_with_the_cause_and_keeps_what_it_has(
+        contract_settings: Settings, contract_service: QAService, tmp_path: Path) -> None:
+    small = contract_settings.model_copy(update={"data_dir": tmp_path / "data", "feedback_max_bytes": 64 * 1024})
+    long_vote = {**VOTE, "comment": "很好" * 900}
+    with TestClient(create_app(small, contract_service)) as c:
+        codes = [c.post("/api/feedback", json=long_vote).status_code for _ in range(40)]
+        accepted = codes.index(503)
+        assert accepted > 0 and set(codes[accepted:]) == {503}, codes
+        error = assert_error(c.post("/api/feedback", json=long_vote), 503, "feedback_unavailable")
+        assert "已满" in error["message"] and "full" in error["message"], error
+        assert _stored(c) == accepted  # staff can still read what is stored
+    roomy = small.model_copy(update={"feedback_max_bytes": 1024 * 1024})
+    with TestClient(create_app(roomy, contract_service)) as c:
+        assert c.post("/api/feedback", json=long_vote).status_code == 201
+        assert _stored(c) == accepted + 1
+
+
+# A process whose files may not grow past a limit (RLIMIT_FSIZE, as a full disk does): a vote is
+# refused with 503 while writes fail, and accepted again, without a restart, once they do not.
+_WRITE_FAILS = """
+import json, resource, signal, sys
+from pathlib import Path
+from fastapi.testclient import TestClient
+from cppcc_qa.api.app import create_app
+from cppcc_qa.settings import Settings
+
+root = Path(sys.argv[1])
+settings = Settings(index_dir=root / "index", data_dir=root / "data", embedder="hash", lexicon_embedder="",
+                    rate_limit_per_minute=0)
+vote = json.loads(sys.argv[2])
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+with TestClient(create_app(settings)) as c:
+    codes = [c.post("/api/feedback", json=vote).status_code]
+    db = root / "data" / "feedback.sqlite3"
+    resource.setrlimit(resource.RLIMIT_FSIZE, (db.stat().st_size, resource.RLIM_INFINITY))
+    full = c.post("/api/feedback", json={**vote, "comment": "x" * 1500})
+    resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    codes += [full.status_code, c.post("/api/feedback", json=vote).status_code]
+    print(json.dumps({"codes": codes, "error": full.json().get("error")}))
+"""
+
+
+@pytest.mark.slow  # a new Python process: about 4 s
+def test_feedback_write_failure_is_503_and_recovers_without_a_restart(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "-c", _WRITE_FAILS, str(tmp_path), json.dumps(VOTE)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["codes"] == [201, 503, 201], out
+    assert out["error"]["code"] == "feedback_unavailable" and "disk" in out["error"]["message"], out

@@ -37,6 +37,7 @@ from cppcc_qa.errors import (
     InputError,
     ModelUnavailableError,
     NotFoundError,
+    StorageError,
     UnsupportedFileTypeError,
     UploadTooLargeError,
 )
@@ -82,6 +83,7 @@ _ERRORS: dict[type[CppccError], tuple[int, str, str]] = {
     IndexMismatchError: (503, "index_mismatch", "索引与当前设置不一致，需要重建索引"),
     IndexCorruptError: (503, "index_corrupt", "索引文件已损坏，需要重建索引"),
     ModelUnavailableError: (503, "model_unavailable", "向量模型不可用"),
+    StorageError: (503, "feedback_unavailable", "反馈暂时无法保存或读取"),
 }
 _STATUS_TEXT = {
     401: ("unauthorized", "需要员工密钥。(X-API-Key header required.)"),
@@ -213,7 +215,7 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
         from cppcc_qa.api.models import AskRequest, FeedbackRequest
     else:
         AskRequest, FeedbackRequest = bind_limits(settings)
-    feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+    feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3", settings.feedback_max_bytes)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
