@@ -197,3 +197,71 @@ def test_feedback_write_failure_is_503_and_recovers_without_a_restart(tmp_path: 
     out = json.loads(run.stdout.strip().splitlines()[-1])
     assert out["codes"] == [201, 503, 201], out
     assert out["error"]["code"] == "feedback_unavailable" and "disk" in out["error"]["message"], out
+
+
+# ------------------------------------------------------------------ bodies that do not decode
+
+JSON = {"Content-Type": "application/json"}
+NOT_JSON_BODIES = {
+    "bad UTF-8": (b'{"question": "\xff\xfe\xe6\xad"}', ("UTF-8", "0xff")),
+    "10k-deep JSON": (b"[" * 10_000 + b"]" * 10_000, ("嵌套", "nested")),
+    "huge integer": (b'{"question": "x", "stream": ' + b"9" * 5000 + b"}", ("位数", "digits")),
+    "not JSON": (b'{"question": ', ("JSON", "character 13")),
+}
+
+
+@pytest.mark.parametrize("path", ["/api/ask", "/api/feedback", "/api/verify", "/api/check"])
+@pytest.mark.parametrize("case", list(NOT_JSON_BODIES))
+def test_bodies_that_do_not_decode_are_400_saying_what_was_wrong(client: TestClient, path: str, case: str) -> None:
+    body, words = NOT_JSON_BODIES[case]
+    error = assert_error(client.post(path, content=body, headers=JSON), 400, "invalid_body")
+    assert all(w in error["message"] for w in words), error
+
+
+def test_deep_json_that_decodes_is_checked_like_any_other(client: TestClient) -> None:
+    deep = b'{"question": ' + b"[" * 500 + b"]" * 500 + b"}"
+    error = assert_error(client.post("/api/ask", content=deep, headers=JSON), 422, "invalid_request")
+    assert "question" in error["message"]
+
+
+# ----------------------------------------------------------------- methods: 405, HEAD, OPTIONS
+
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    ("GET", "/api/ask", "OPTIONS, POST"),
+    ("PUT", "/api/verify", "OPTIONS, POST"),
+    ("DELETE", "/api/health", "GET, HEAD, OPTIONS"),
+    ("PATCH", "/api/documents", "GET, HEAD, OPTIONS, POST"),
+    ("GET", "/api/documents/evil-2024", "DELETE, OPTIONS"),
+    ("POST", "/api/figures.csv", "GET, HEAD, OPTIONS"),
+    ("POST", "/", "GET, HEAD, OPTIONS"),
+])
+def test_a_method_a_route_does_not_take_is_405_with_allow(client: TestClient, method: str, path: str,
+                                                            allow: str) -> None:
+    r = client.request(method, path, headers={"X-API-Key": KEY})
+    assert_error(r, 405, "method_not_allowed")
+    assert r.headers["allow"] == allow
+
+
+@pytest.mark.parametrize("path", ["/api/health", "/api/figures.csv", "/api/documents", "/", "/app.js"])
+def test_head_answers_like_get_without_a_body(client: TestClient, path: str) -> None:
+    got, head = client.get(path), client.head(path)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == str(len(got.content))
+
+
+@pytest.mark.parametrize(("path", "allow"), [
+    ("/api/ask", "OPTIONS, POST"), ("/api/documents", "GET, HEAD, OPTIONS, POST"),
+    ("/api/documents/evil-2024", "DELETE, OPTIONS"), ("/api/passages/evil-2024:p001.0", "GET, HEAD, OPTIONS"),
+    ("/api/figures.csv", "GET, HEAD, OPTIONS"), ("/", "GET, HEAD, OPTIONS"),
+])
+def test_options_says_which_methods_a_route_takes(client: TestClient, path: str, allow: str) -> None:
+    r = client.options(path)
+    assert r.status_code == 204 and r.content == b""
+    assert r.headers["allow"] == allow
+
+
+def test_options_and_head_of_no_route_are_404(client: TestClient) -> None:
+    assert_error(client.options("/api/nothing-here"), 404)
+    assert client.head("/api/nothing-here").status_code == 404

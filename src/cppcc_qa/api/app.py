@@ -25,8 +25,9 @@ from starlette.exceptions import HTTPException
 
 from cppcc_qa.api.docs import install_offline_docs
 from cppcc_qa.api.feedback import FeedbackEntry, FeedbackStore
+from cppcc_qa.api.methods import MethodRules, PageMount, allowed_methods
 from cppcc_qa.api.middleware import BodySizeLimit, RateLimit, SecurityHeaders, error_body
-from cppcc_qa.api.models import bind_limits
+from cppcc_qa.api.models import bind_limits, undecodable_body
 from cppcc_qa.errors import (
     CppccError,
     IndexBusyError,
@@ -187,8 +188,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
-        if first.get("type") == "json_invalid":
-            return _error(422, "invalid_json", "请求不是有效的 JSON。(Body is not valid JSON.)")
+        if first.get("type") == "json_invalid":  # not JSON at all: 400, like any body that does not decode
+            loc = first.get("loc", ())
+            return _error(400, "invalid_body", undecodable_body(
+                None, str(first.get("ctx", {}).get("error", "")) or "JSON decode error",
+                loc[-1] if loc and isinstance(loc[-1], int) else None))
         msg = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
         if first.get("type") != "value_error":  # pydantic's own words: say which field
             where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
@@ -196,12 +200,17 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(422, "invalid_request", msg)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         if hasattr(exc, "code"):  # our own (BodyTooLarge): its words already fit
             return _error(exc.status_code, exc.code, exc.detail)
+        if exc.status_code == 400 and exc.__cause__ is not None:  # FastAPI could not decode the body
+            return _error(400, "invalid_body", undecodable_body(exc.__cause__))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method the path takes, not only the first route's
+            headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes, request.scope))
         code, message = _STATUS_TEXT.get(exc.status_code,
                                          ("http_error", f"请求失败。(HTTP {exc.status_code})"))
-        return _error(exc.status_code, code, message, exc.headers)
+        return _error(exc.status_code, code, message, headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -231,6 +240,7 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     app.state.engine = _Engine(service) if service is not None else None
     _install_error_handlers(app)
     install_offline_docs(app)
+    app.add_middleware(MethodRules)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_limits={
         "/api/documents": settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES})
@@ -313,7 +323,7 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     from cppcc_qa.api.facts import facts_router
 
     app.include_router(facts_router())  # before the static mount, which catches every path after it
-    app.mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web")
+    app.router.routes.append(PageMount("/", StaticFiles(directory=settings.web_dir, html=True), name="web"))
     return app
 
 

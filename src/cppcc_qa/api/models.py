@@ -6,6 +6,7 @@ and say what is allowed.
 """
 from __future__ import annotations
 
+import sys
 from types import GenericAlias
 from typing import Any, ClassVar, Literal
 
@@ -17,7 +18,7 @@ from cppcc_qa.settings import Settings
 from cppcc_qa.text import validate
 
 __all__ = ["AskRequest", "FeedbackRequest", "HistoryTurn", "CitationRef", "bind_limits",
-           "clean_text"]
+           "clean_text", "undecodable_body"]
 
 # Longest earlier answer kept in a follow-up's history; answers are extractive and far shorter.
 MAX_HISTORY_ANSWER_CHARS = 4000
@@ -25,6 +26,29 @@ MAX_HISTORY_ANSWER_CHARS = 4000
 MAX_COMMENT_CHARS = 2000
 MAX_FEEDBACK_ANSWER_CHARS = 8000
 MAX_FEEDBACK_CITATIONS = 20
+
+
+def undecodable_body(cause: BaseException | None, json_error: str = "", position: int | None = None) -> str:
+    """What was wrong with a request body that did not decode to JSON (the answer is 400): bytes
+    that are not UTF-8, nesting deeper than the decoder recurses, an integer with more digits
+    than Python converts (`sys.get_int_max_str_digits()`), or text that is not JSON (`json_error`
+    at character `position`, as `json.JSONDecodeError` says them)."""
+    if isinstance(cause, UnicodeDecodeError):
+        byte = cause.object[cause.start:cause.start + 1].hex()
+        return (f"请求内容不是有效的 UTF-8 文本（第 {cause.start} 字节 0x{byte}）。"
+                f"(The body is not valid UTF-8: byte 0x{byte} at position {cause.start}.)")
+    if isinstance(cause, RecursionError):
+        return "请求的 JSON 嵌套过深。(The JSON body is nested too deeply to decode.)"
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        limit = sys.get_int_max_str_digits()
+        return (f"请求的 JSON 中有整数位数过多（上限 {limit} 位）。"
+                f"(An integer in the JSON body has too many digits; at most {limit}.)")
+    if json_error:
+        where = f"第 {position} 个字符" if position is not None else ""
+        return (f"请求不是有效的 JSON（{where}：{json_error}）。"
+                f"(The body is not valid JSON: {json_error} at character {position}.)")
+    what = type(cause).__name__ if cause is not None else "unknown"
+    return f"请求内容无法解析。(The body could not be decoded: {what}.)"
 
 
 def clean_text(value: str, what: str, max_chars: int, required: bool = True) -> str:
