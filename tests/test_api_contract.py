@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,12 +17,17 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cppcc_qa.api.app import create_app
+from cppcc_qa.api.models import REQUIRED_TEXT_PATTERN, TEXT_PATTERN
+from cppcc_qa.errors import InputError
 from cppcc_qa.factcheck.figures import figures_csv
 from cppcc_qa.records import Figure
 from cppcc_qa.service import QAService, build_service
 from cppcc_qa.settings import Settings
+from cppcc_qa.text import validate
 
 KEY = "staff-key"
 EVIL_REPORT = """---
@@ -171,7 +177,10 @@ import json, resource, signal, sys
 from pathlib import Path
 from fastapi.testclient import TestClient
 from cppcc_qa.api.app import create_app
+from cppcc_qa.api.models import REQUIRED_TEXT_PATTERN, TEXT_PATTERN
+from cppcc_qa.errors import InputError
 from cppcc_qa.settings import Settings
+from cppcc_qa.text import validate
 
 root = Path(sys.argv[1])
 settings = Settings(index_dir=root / "index", data_dir=root / "data", embedder="hash", lexicon_embedder="",
@@ -265,3 +274,57 @@ def test_options_says_which_methods_a_route_takes(client: TestClient, path: str,
 def test_options_and_head_of_no_route_are_404(client: TestClient) -> None:
     assert_error(client.options("/api/nothing-here"), 404)
     assert client.head("/api/nothing-here").status_code == 404
+
+
+# ------------------------------------------------------------------- the schema says the rules
+
+TRICKY = "问题 \t\n\r\x00\x07\x0b\x0c\x1c\x1f\x7f\x85\x9f\xa0\u1680\u2000\u200a\u200b\u200f\u2028\u202f\u205f\u3000\ufeffa"
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(text=st.text(alphabet=st.sampled_from(TRICKY) | st.characters(codec="utf-8"), max_size=12),
+       required=st.booleans())
+def test_the_schema_pattern_and_length_accept_exactly_what_the_server_accepts(text: str, required: bool) -> None:
+    pattern = REQUIRED_TEXT_PATTERN if required else TEXT_PATTERN
+    by_schema = re.search(pattern, text) is not None and len(text) <= 8
+    try:
+        validate.clean_text(text, "问题/question", 8, required)
+        by_server = True
+    except InputError:
+        by_server = False
+    assert by_schema == by_server, (text, required)
+
+
+def test_openapi_declares_the_rules_statuses_and_content_types(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    ask = schema["components"]["schemas"]["AskRequest"]["properties"]
+    assert ask["question"]["maxLength"] == Settings().max_question_chars and ask["question"]["minLength"] == 1
+    assert ask["question"]["pattern"] == REQUIRED_TEXT_PATTERN
+    assert ask["history"]["maxItems"] == Settings().max_history_turns
+    assert schema["components"]["schemas"]["ErrorBody"]["required"] == ["error"]
+    paths = schema["paths"]
+    assert set(paths["/api/ask"]["post"]["responses"]) == {"200", "400", "408", "413", "422", "429", "503"}
+    assert set(paths["/api/ask"]["post"]["responses"]["200"]["content"]) == {"application/json", "text/event-stream"}
+    assert set(paths["/api/figures.csv"]["get"]["responses"]["200"]["content"]) == {"text/csv"}
+    assert {"401", "403", "404", "409", "415"} <= set(paths["/api/documents"]["post"]["responses"])
+    assert paths["/api/feedback"]["get"]["security"] == [{"APIKeyHeader": []}]
+    for ops in paths.values():
+        for op in ops.values():
+            for status, response in op["responses"].items():
+                if status >= "400":
+                    assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+
+
+@pytest.mark.parametrize("body", [
+    {"question": "武威", "stream": "true"},  # a boolean is true or false, not a word
+    {"question": "武威", "stream": 1},
+    {"question": " " + "一" * 1000},  # the length counts what is sent, spaces too
+])
+def test_requests_the_schema_refuses_the_server_refuses(client: TestClient, body: dict) -> None:
+    assert_error(client.post("/api/ask", json=body), 422, "invalid_request")
+
+
+def test_a_citation_number_is_an_integer(client: TestClient) -> None:
+    for n in ("1", 1.5):
+        vote = {**VOTE, "citations": [{"n": n, "passage_id": "evil-2024:p001.0"}]}
+        assert_error(client.post("/api/feedback", json=vote), 422, "invalid_request")
