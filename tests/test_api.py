@@ -150,9 +150,9 @@ def test_too_many_history_turns_is_422(client: TestClient, settings: Settings) -
     assert str(settings.max_history_turns) in error["message"]
 
 
-def test_malformed_bodies_are_422(client: TestClient) -> None:
+def test_malformed_bodies_are_400_and_wrong_shapes_422(client: TestClient) -> None:
     assert_error(client.post("/api/ask", content=b"{not json",
-                             headers={"Content-Type": "application/json"}), 422, "invalid_json")
+                             headers={"Content-Type": "application/json"}), 400, "invalid_body")
     assert_error(client.post("/api/ask", json={"question": MEDIATION, "extra": 1}), 422)
     assert_error(client.post("/api/ask", json={"question": 35}), 422)
 

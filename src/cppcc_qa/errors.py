@@ -14,6 +14,7 @@ __all__ = [
     "IndexBusyError",
     "UploadTooLargeError",
     "UnsupportedFileTypeError",
+    "StorageError",
 ]
 
 
@@ -64,3 +65,8 @@ class UploadTooLargeError(IngestError):
 
 class UnsupportedFileTypeError(IngestError):
     """A file's name or content is of a type reports cannot come in (HTTP 415)."""
+
+
+class StorageError(CppccError):
+    """A store the service writes (the feedback database) cannot be read or written now: the disk
+    is full, the file is damaged or cannot be opened. Says the cause; the next call tries again."""

@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     # Reports staff upload (POST /api/documents): the whole request, all files together.
     max_upload_bytes: int = 20 * 1024 * 1024
     rate_limit_per_minute: int = 600
+    # Largest the feedback database (<data_dir>/feedback.sqlite3) may grow, so anonymous votes
+    # cannot fill the disk the index lives on; past it a vote gets 503. A stored vote is no larger
+    # than its request (at most max_body_bytes, 64 KiB) and a page's vote is about 1-2 KB, so
+    # 256 MiB holds 4,096 of the largest or well over 100,000 ordinary ones.
+    feedback_max_bytes: int = 256 * 1024 * 1024
 
     # Service
     host: str = "127.0.0.1"

@@ -14,9 +14,10 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
-from fastapi import FastAPI, Header, Query, Request
+from fastapi import FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader
 from fastapi.staticfiles import StaticFiles
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
@@ -25,8 +26,9 @@ from starlette.exceptions import HTTPException
 
 from cppcc_qa.api.docs import install_offline_docs
 from cppcc_qa.api.feedback import FeedbackEntry, FeedbackStore
+from cppcc_qa.api.methods import MethodRules, PageMount, allowed_methods
 from cppcc_qa.api.middleware import BodySizeLimit, RateLimit, SecurityHeaders, error_body
-from cppcc_qa.api.models import bind_limits
+from cppcc_qa.api.models import api_errors, bind_limits, undecodable_body
 from cppcc_qa.errors import (
     CppccError,
     IndexBusyError,
@@ -37,6 +39,7 @@ from cppcc_qa.errors import (
     InputError,
     ModelUnavailableError,
     NotFoundError,
+    StorageError,
     UnsupportedFileTypeError,
     UploadTooLargeError,
 )
@@ -63,13 +66,25 @@ MULTIPART_OVERHEAD_BYTES = 64 * 1024
 _META_FIELDS = ("body", "title", "date", "kind")  # form fields of an upload that override what is inferred
 _UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["files"],
-    "properties": {"files": {"type": "array", "maxItems": MAX_UPLOAD_FILES,
+    "properties": {"files": {"type": "array", "minItems": 1, "maxItems": MAX_UPLOAD_FILES,
                              "items": {"type": "string", "format": "binary"}},
                    **{k: {"type": "string", "description": d} for k, d in (
                        ("body", "issuing body, e.g. 国务院 or 云岭县政协 (default: inferred)"),
                        ("title", "the report's title (default: inferred)"),
                        ("date", "2024, 2024-03 or 2024-03-05 (default: inferred)"),
                        ("kind", "e.g. 政府工作报告 (default: inferred)"))}}}}}}
+
+# Staff routes take the staff key in this header; a missing one is 401, a wrong one 403, and with no
+# key configured the routes are off (404).
+STAFF_KEY = APIKeyHeader(name="X-API-Key", auto_error=False,
+                         description="the staff key (CPPCC_QA_STAFF_API_KEY)")
+STAFF_ERRORS = (401, 403, 404)
+_ASK_OK = {"description": "The answer as JSON; with stream=true or Accept: text/event-stream, server-sent "
+                          "events: sources, delta…, answer, done (each event's data is JSON)",
+           "content": {"text/event-stream": {"schema": {  # one event
+               "type": "object", "required": ["event", "data"],
+               "properties": {"event": {"enum": ["sources", "delta", "answer", "done"]},
+                              "data": {"type": "string"}}}}}}
 
 # error class -> (status, code, what a reader is told first); subclasses before their bases
 _ERRORS: dict[type[CppccError], tuple[int, str, str]] = {
@@ -83,6 +98,7 @@ _ERRORS: dict[type[CppccError], tuple[int, str, str]] = {
     IndexMismatchError: (503, "index_mismatch", "索引与当前设置不一致，需要重建索引"),
     IndexCorruptError: (503, "index_corrupt", "索引文件已损坏，需要重建索引"),
     ModelUnavailableError: (503, "model_unavailable", "向量模型不可用"),
+    StorageError: (503, "feedback_unavailable", "反馈暂时无法保存或读取"),
 }
 _STATUS_TEXT = {
     401: ("unauthorized", "需要员工密钥。(X-API-Key header required.)"),
@@ -186,8 +202,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
-        if first.get("type") == "json_invalid":
-            return _error(422, "invalid_json", "请求不是有效的 JSON。(Body is not valid JSON.)")
+        if first.get("type") == "json_invalid":  # not JSON at all: 400, like any body that does not decode
+            loc = first.get("loc", ())
+            return _error(400, "invalid_body", undecodable_body(
+                None, str(first.get("ctx", {}).get("error", "")) or "JSON decode error",
+                loc[-1] if loc and isinstance(loc[-1], int) else None))
         msg = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
         if first.get("type") != "value_error":  # pydantic's own words: say which field
             where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
@@ -195,12 +214,17 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(422, "invalid_request", msg)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         if hasattr(exc, "code"):  # our own (BodyTooLarge): its words already fit
             return _error(exc.status_code, exc.code, exc.detail)
+        if exc.status_code == 400 and exc.__cause__ is not None:  # FastAPI could not decode the body
+            return _error(400, "invalid_body", undecodable_body(exc.__cause__))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method the path takes, not only the first route's
+            headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes, request.scope))
         code, message = _STATUS_TEXT.get(exc.status_code,
                                          ("http_error", f"请求失败。(HTTP {exc.status_code})"))
-        return _error(exc.status_code, code, message, exc.headers)
+        return _error(exc.status_code, code, message, headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -214,7 +238,7 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
         from cppcc_qa.api.models import AskRequest, FeedbackRequest
     else:
         AskRequest, FeedbackRequest = bind_limits(settings)
-    feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+    feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3", settings.feedback_max_bytes)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -230,6 +254,7 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     app.state.engine = _Engine(service) if service is not None else None
     _install_error_handlers(app)
     install_offline_docs(app)
+    app.add_middleware(MethodRules)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_limits={
         "/api/documents": settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES})
@@ -241,31 +266,35 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
             raise IndexMissingError("service not started (lifespan did not run)")
         return engine.get()
 
-    @app.post("/api/ask", summary="Ask a question (JSON, or server-sent events with stream=true)")
+    @app.post("/api/ask", summary="Ask a question (JSON, or server-sent events with stream=true)",
+              responses={200: _ASK_OK, **api_errors(400, 408, 422, 503)})
     def ask(body: AskRequest, request: Request) -> Any:
         answer = svc(request).ask(body.question, body.turns())
         if body.stream or "text/event-stream" in request.headers.get("accept", ""):
             return EventSourceResponse(answer_events(answer))
         return answer.to_dict()
 
-    @app.get("/api/passages/{passage_id:path}", summary="One passage with its document and neighbours")
+    @app.get("/api/passages/{passage_id:path}", summary="One passage with its document and neighbours",
+             responses=api_errors(404, 422, 503))
     def passage(passage_id: str, request: Request,
                 version: str | None = Query(None, pattern=VERSION_PATTERN, description=(
                     "the index_version of the answer citing it: served while that version is kept "
                     "(default: the current index)"))) -> Any:
         return _passage_json(svc(request).passage(passage_id, version))
 
-    @app.get("/api/documents", summary="The indexed reports")
+    @app.get("/api/documents", summary="The indexed reports", responses=api_errors(503))
     def documents(request: Request) -> dict[str, Any]:
         return {"documents": [d.to_dict() for d in svc(request).documents()]}
 
-    @app.get("/api/health", summary="Index version, embedder and counts; 503 while no index")
+    @app.get("/api/health", summary="Index version, embedder and counts; 503 while no index",
+             responses=api_errors(503))
     def health(request: Request) -> dict[str, Any]:
         limits = {"max_question_chars": settings.max_question_chars,
                   "max_history_turns": settings.max_history_turns}
         return {"status": "ok", **svc(request).health(), "limits": limits}
 
-    @app.post("/api/feedback", status_code=201, summary="👍/👎 on an answer")
+    @app.post("/api/feedback", status_code=201, summary="👍/👎 on an answer",
+              responses=api_errors(400, 408, 422, 503))
     def add_feedback(body: FeedbackRequest) -> dict[str, Any]:
         entry = feedback.add(FeedbackEntry(question=body.question, answer=body.answer,
                                            rating=body.rating, comment=body.comment,
@@ -282,8 +311,9 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
             return _error(403, *_STATUS_TEXT[403])
         return None
 
-    @app.get("/api/feedback", summary="Stored feedback (staff: X-API-Key)")
-    def list_feedback(x_api_key: str | None = Header(default=None),
+    @app.get("/api/feedback", summary="Stored feedback (staff: X-API-Key)",
+             responses=api_errors(*STAFF_ERRORS, 422, 503))
+    def list_feedback(x_api_key: str | None = Security(STAFF_KEY),
                       limit: int = Query(100, ge=1, le=1000),
                       offset: int = Query(0, ge=0, le=MAX_FEEDBACK_OFFSET)) -> Any:
         if denied := staff_denied(x_api_key, "反馈查看"):
@@ -292,8 +322,9 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
                 "feedback": [e.to_dict() for e in feedback.recent(limit, offset)]}
 
     @app.post("/api/documents", openapi_extra={"requestBody": _UPLOAD_BODY},
-              summary="Add or replace reports: multipart field 'files' (staff: X-API-Key)")
-    async def add_documents(request: Request, x_api_key: str | None = Header(default=None)) -> Any:
+              summary="Add or replace reports: multipart field 'files' (staff: X-API-Key)",
+              responses=api_errors(*STAFF_ERRORS, 400, 408, 409, 415, 422, 503))
+    async def add_documents(request: Request, x_api_key: str | None = Security(STAFF_KEY)) -> Any:
         if denied := staff_denied(x_api_key, "上传报告"):
             return denied
         engine: _Engine | None = request.app.state.engine
@@ -305,9 +336,10 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
             await run_in_threadpool(engine.warm_up)
         return update.to_dict()
 
-    @app.delete("/api/documents/{doc_id}", summary="Remove a report (staff: X-API-Key)")
+    @app.delete("/api/documents/{doc_id}", summary="Remove a report (staff: X-API-Key)",
+                responses=api_errors(*STAFF_ERRORS, 422, 503))
     def remove_document(doc_id: str, request: Request,
-                        x_api_key: str | None = Header(default=None)) -> Any:
+                        x_api_key: str | None = Security(STAFF_KEY)) -> Any:
         if denied := staff_denied(x_api_key, "删除报告"):
             return denied
         return svc(request).remove_document(doc_id).to_dict()
@@ -315,7 +347,7 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     from cppcc_qa.api.facts import facts_router
 
     app.include_router(facts_router())  # before the static mount, which catches every path after it
-    app.mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web")
+    app.router.routes.append(PageMount("/", StaticFiles(directory=settings.web_dir, html=True), name="web"))
     return app
 
 

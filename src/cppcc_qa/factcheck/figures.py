@@ -32,6 +32,8 @@ __all__ = ["extract_figures", "figures_to_rows", "figures_csv", "filter_figures"
 
 #: Column order of `figures_csv` and keys of `figures_to_rows`.
 FIGURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Figure))
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _OPEN_PARENS = "（("
 _CLOSE_PARENS = "）)"
 
@@ -131,12 +133,23 @@ def figures_to_rows(figs: Iterable[Figure]) -> list[dict[str, Any]]:
 
 
 def figures_csv(figs: Iterable[Figure]) -> str:
-    """Figures as CSV text with a header row (columns `FIGURE_FIELDS`)."""
+    """Figures as CSV text with a header row (columns `FIGURE_FIELDS`).
+
+    A text cell that a spreadsheet would run as a formula (a report's committee or measure
+    starting with '=', '+', '-', '@', tab or CR: an uploaded report chooses those words) gets a
+    leading apostrophe, the OWASP rule, so Excel and LibreOffice show it as text. Numbers are
+    written as numbers: a negative value stays -5, not text.
+    """
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(FIGURE_FIELDS), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(figures_to_rows(figs))
+    writer.writerows({k: _inert(v) for k, v in row.items()} for row in figures_to_rows(figs))
     return out.getvalue()
+
+
+def _inert(cell: Any) -> Any:
+    """`cell`, with an apostrophe before it when it is text a spreadsheet would read as a formula."""
+    return f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
 
 
 def filter_figures(
