@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -236,7 +236,7 @@ def run(args: argparse.Namespace) -> dict:
     errors = sum(results.errors.values())
     middle = min(rss, key=lambda s: abs(s[0] - elapsed / 2))[1]
     out = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "command": "bench/load.py " + " ".join(sys.argv[1:]),
         "index_version": health.get("index_version"), "embedder": health.get("embedder"),

@@ -313,7 +313,7 @@ def questions(committees: Sequence[str], k: int, seed: int = 0) -> list[str]:
     return list(out)
 
 
-def timed(fn, *args, **kw):  # noqa: ANN001, ANN201 - (result, wall ms, CPU ms) of one call
+def timed(fn, *args, **kw):
     t0, c0 = time.perf_counter(), time.process_time()
     out = fn(*args, **kw)
     return out, (time.perf_counter() - t0) * 1e3, (time.process_time() - c0) * 1e3
@@ -404,7 +404,7 @@ def bm25_top_postings(
     `np.add.at` is not needed), then a top-k of the passages that have any score. With `max_df`,
     tokens found in more than that share of the passages are skipped (the committee and title
     words that every passage's index text carries: their IDF is near zero, their postings long)."""
-    r = bm25._r  # noqa: SLF001 - a benchmark of a proposed change to bm25.py
+    r = bm25._r
     vocab = r.vocab_dict
     ids = [vocab[t] for t in query_tokens if t in vocab]
     data, indices, indptr = r.scores["data"], r.scores["indices"], r.scores["indptr"]

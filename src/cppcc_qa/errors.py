@@ -13,6 +13,8 @@ __all__ = [
     "IndexBusyError",
     "UploadTooLargeError",
     "UnsupportedFileTypeError",
+    "TimeBudgetError",
+    "RequestCancelledError",
 ]
 
 
@@ -58,3 +60,11 @@ class UploadTooLargeError(IngestError):
 
 class UnsupportedFileTypeError(IngestError):
     """A file's name or content is of a type reports cannot come in (HTTP 415)."""
+
+
+class TimeBudgetError(CppccError):
+    """A request ran past its time budget and was stopped (HTTP 503: try again later)."""
+
+
+class RequestCancelledError(CppccError):
+    """A request was stopped because its client went away; nobody is left to answer."""

