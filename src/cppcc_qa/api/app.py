@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException
 from cppcc_qa.api.bounded import run_bounded
 from cppcc_qa.api.docs import install_offline_docs
 from cppcc_qa.api.feedback import FeedbackEntry, FeedbackStore
-from cppcc_qa.api.middleware import BodySizeLimit, RateLimit, SecurityHeaders, error_body
+from cppcc_qa.api.middleware import BodySizeLimit, BodyTimeout, RateLimit, SecurityHeaders, error_body
 from cppcc_qa.api.models import bind_limits
 from cppcc_qa.budget import Budget
 from cppcc_qa.errors import (
@@ -201,8 +201,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        if hasattr(exc, "code"):  # our own (BodyTooLarge): its words already fit
-            return _error(exc.status_code, exc.code, exc.detail)
+        if hasattr(exc, "code"):  # our own (BodyTooLarge, BodyTimedOut): its words already fit
+            return _error(exc.status_code, exc.code, exc.detail, exc.headers)
         code, message = _STATUS_TEXT.get(exc.status_code,
                                          ("http_error", f"请求失败。(HTTP {exc.status_code})"))
         return _error(exc.status_code, code, message, exc.headers)
@@ -237,8 +237,14 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     install_offline_docs(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_limits={
-        "/api/documents": settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES})
-    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
+        "/api/documents": settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
+        "/api/feedback": settings.max_feedback_bytes})
+    app.add_middleware(BodyTimeout, seconds=settings.body_timeout_s,
+                       path_seconds={"/api/documents": settings.upload_body_timeout_s})
+    app.add_middleware(RateLimit, per_minute=settings.feedback_per_minute, prefix="/api/feedback",
+                       methods=("POST",), max_clients=settings.rate_limit_clients)
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute,
+                       max_clients=settings.rate_limit_clients)
 
     def svc(request: Request) -> AnswerService:
         engine: _Engine | None = request.app.state.engine

@@ -218,8 +218,11 @@ def serve(
     # A server runs requests side by side: one thread each for the embedder and FAISS beats two
     # threads per request fighting over the cores (bench/LOAD.md: p95 236 vs 254 ms at 8 clients).
     os.environ.setdefault("CPPCC_QA_THREADS", str(SERVE_THREADS))
+    from cppcc_qa.cli.serving import uvicorn_options
+
+    # forwarded headers are believed only from settings.trusted_proxies (none by default)
     uvicorn.run("cppcc_qa.api.app:app_from_env", factory=True, host=host or settings.host, port=port or settings.port,
-                workers=workers, log_level="info")
+                workers=workers, log_level="info", **uvicorn_options(settings))
 
 
 register_facts(app)
