@@ -253,3 +253,45 @@ def test_settings_say_what_they_measured() -> None:
                  "ask_time_budget_s"):
         assert name in fields and fields[name].description, name
 
+
+
+class CountingService(SlowService):
+    """A slow service that counts how many asks run at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def ask(self, question: str, history: tuple[Turn, ...] = (), budget: Budget | None = None) -> Answer:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(0.3 if len(question) > 100 else 0.01)
+            return Answer(question, "done", False, (), {}, "v", "")
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_long_questions_take_turns_and_short_ones_pass_them(settings: Settings) -> None:
+    counting = CountingService()
+    app = create_app(settings.model_copy(update={"heavy_request_chars": 100, "heavy_lanes": 1}), counting)  # type: ignore[arg-type]
+    long_q = "甲" * 150 + "多少？"
+    with TestClient(app) as c:
+        def post(question: str) -> tuple[int, float]:
+            t0 = time.perf_counter()
+            code = c.post("/api/ask", json={"question": question}).status_code
+            return code, time.perf_counter() - t0
+
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(5) as pool:
+            longs = [pool.submit(post, long_q) for _ in range(4)]
+            time.sleep(0.1)
+            short = pool.submit(post, MEDIATION).result()
+            codes = [f.result()[0] for f in longs]
+    assert codes == [200] * 4
+    assert counting.most <= 2  # one long question at a time, beside the short one
+    assert short[0] == 200 and short[1] < 0.3  # not behind the 4 x 0.3 s queue

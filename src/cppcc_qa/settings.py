@@ -147,8 +147,17 @@ class Settings(BaseSettings):
     answers. More is refused with 422. The bank asks at most 2 at once."""
     ask_time_budget_s: float = 5.0
     """Seconds an answer may take from the request's arrival; past it the API answers 503 (try
-    again) and the work stops at its next step. The worst request within the limits above took
-    about 1 s of CPU (bench/RESULTS.md), normal ones 24-60 ms."""
+    again) and the work stops at its next step. The largest request the limits above accept took
+    1.05 s of CPU (median of 5; at most 1.73 s) on one thread, normal ones 24-110 ms
+    (bench/hostile.py, bench/RESULTS.md)."""
+    heavy_request_chars: int = 300
+    """A question whose characters, with the earlier questions read with it (max_history_chars),
+    exceed this is a long one: long ones take turns in `heavy_lanes` lanes, so 16 sent at once
+    cannot crowd out short ones (with 16 of the largest running side by side, normal answers took
+    1.3 s median instead of 75 ms). The bank's longest question is 147 characters, its longest
+    follow-up with history 111; a conversation of 6 questions of 40 characters is 280."""
+    heavy_lanes: int = 1
+    """How many long questions are worked on at once (of 2 cores: one is left to the short ones)."""
     max_claim_chars: int = 1000
     """Longest claim /api/verify and the draft checker take (they parse it like a question)."""
     max_body_bytes: int = 65536

@@ -4,6 +4,7 @@
 it), and this module is the only place that turns the package's errors into HTTP codes.
 Every failure answers `{"error": {"code", "message"}}`, the message in Chinese then English.
 """
+import asyncio
 import hmac
 import json
 import logging
@@ -23,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
+from cppcc_qa.answer.question import recent_turns
 from cppcc_qa.api.bounded import run_bounded
 from cppcc_qa.api.docs import install_offline_docs
 from cppcc_qa.api.feedback import FeedbackEntry, FeedbackStore
@@ -246,6 +248,8 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute,
                        max_clients=settings.rate_limit_clients)
 
+    heavy_lane = asyncio.Semaphore(settings.heavy_lanes)  # long questions take turns (settings.heavy_lanes)
+
     def svc(request: Request) -> AnswerService:
         engine: _Engine | None = request.app.state.engine
         if engine is None:
@@ -256,8 +260,11 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     async def ask(body: AskRequest, request: Request) -> Any:
         # in a worker thread, within settings.ask_time_budget_s (503 past it), stopped when the
         # client goes away (api/bounded.py); streamed answers too, as they are composed first
+        read = recent_turns(body.turns(), settings.max_history_turns, settings.max_history_chars)
+        size = len(body.question) + sum(len(t.question) for t in read)  # what the service will parse
         answer = await run_bounded(request, lambda budget: svc(request).ask(body.question, body.turns(), budget),
-                                   settings.ask_time_budget_s)
+                                   settings.ask_time_budget_s,
+                                   heavy_lane if size > settings.heavy_request_chars else None)
         if body.stream or "text/event-stream" in request.headers.get("accept", ""):
             return EventSourceResponse(answer_events(answer))
         return answer.to_dict()
@@ -273,7 +280,9 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     @app.get("/api/health", summary="Index version, embedder and counts; 503 while no index")
     def health(request: Request) -> dict[str, Any]:
         limits = {"max_question_chars": settings.max_question_chars,
-                  "max_history_turns": settings.max_history_turns}
+                  "max_history_turns": settings.max_history_turns,
+                  "max_history_chars": settings.max_history_chars,
+                  "max_question_parts": settings.max_question_parts}
         return {"status": "ok", **svc(request).health(), "limits": limits}
 
     @app.post("/api/feedback", status_code=201, summary="👍/👎 on an answer")

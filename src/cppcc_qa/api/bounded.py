@@ -39,10 +39,32 @@ def _collect(task: asyncio.Future[Any]) -> None:
         logger.info("abandoned request stopped: %s", task.exception())
 
 
-async def run_bounded(request: Request, work: Callable[[Budget], T], seconds: float | None) -> T:
+async def _enter(lane: asyncio.Semaphore, budget: Budget, seconds: float | None) -> None:
+    """Wait (in the event loop, holding no thread) for a place in `lane`, within the budget."""
+    try:
+        await asyncio.wait_for(lane.acquire(), timeout=budget.remaining())
+    except TimeoutError:
+        raise TimeBudgetError(f"the answer waited longer than its time budget of {seconds:g} s behind other "
+                              "long questions") from None
+
+
+async def run_bounded(request: Request, work: Callable[[Budget], T], seconds: float | None,
+                      lane: asyncio.Semaphore | None = None) -> T:
     """`work(budget)` in a worker thread; its result, or TimeBudgetError once `seconds` have
-    passed, or RequestCancelledError once the client has disconnected (no one reads that answer)."""
+    passed, or RequestCancelledError once the client has disconnected (no one reads that answer).
+    With a `lane`, the work first waits for a place in it (long questions take turns there, so
+    however many are sent at once they hold at most that many cores)."""
     budget = Budget(seconds)
+    if lane is not None:
+        await _enter(lane, budget, seconds)
+    try:
+        return await _run(request, work, budget, seconds)
+    finally:
+        if lane is not None:
+            lane.release()
+
+
+async def _run(request: Request, work: Callable[[Budget], T], budget: Budget, seconds: float | None) -> T:
     task: asyncio.Future[T] = asyncio.ensure_future(run_in_threadpool(work, budget))
     try:
         while True:
