@@ -1,6 +1,6 @@
 """A bounded load run against the HTTP API, on loopback only.
 
-    .venv/bin/python bench/load.py                       # mixed ask / stream / verify, 3 minutes
+    .venv/bin/python bench/load.py                       # mixed ask / stream / verify / documents / passages, 3 minutes
     .venv/bin/python bench/load.py --only ask --seconds 60   # the /api/ask target (issue 3)
 
 Starts its own server (uvicorn on 127.0.0.1, a free port, the rate limit raised so it cannot
@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -47,7 +47,8 @@ WARM_UP_REQUESTS = 20
 STARTUP_TIMEOUT_S = 180.0
 REQUEST_TIMEOUT_S = 30.0
 RSS_SAMPLE_S = 1.0
-MIXED_WEIGHTS = {"ask": 0.5, "stream": 0.25, "verify": 0.25}
+# The mix of the issue-10 rerun: asks (JSON and streamed), verifies, the report list and passages.
+MIXED_WEIGHTS = {"ask": 0.35, "stream": 0.15, "verify": 0.2, "documents": 0.15, "passages": 0.15}
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -110,7 +111,7 @@ class Server:
         self.port = port
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "cppcc_qa.api.app:app_from_env", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning", "--no-access-log"],
+             "--port", str(port), "--log-level", "warning", "--no-access-log", "--no-proxy-headers"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
     @property
@@ -160,7 +161,8 @@ def verify_body(openapi: dict, claim: str) -> dict | None:
 
 
 def client_loop(base: str, kinds: list[str], weights: list[float], questions: list[str], claims: list[str],
-                openapi: dict, results: Results, stop_at: float, max_requests: int, seed: int) -> None:
+                openapi: dict, results: Results, stop_at: float, max_requests: int, seed: int,
+                passages: list[str] | None = None) -> None:
     rng = random.Random(seed)
     with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT_S) as client:
         while time.monotonic() < stop_at and results.take_ticket(max_requests):
@@ -178,6 +180,12 @@ def client_loop(base: str, kinds: list[str], weights: list[float], questions: li
                         text = "".join(r.iter_text())
                     if r.status_code != 200 or "event: done" not in text:
                         error = f"HTTP {r.status_code}, no done event: {text[:200]}"
+                elif kind == "documents":
+                    r = client.get("/api/documents")
+                    error = None if r.status_code == 200 and r.json()["documents"] else f"HTTP {r.status_code}"
+                elif kind == "passages":
+                    r = client.get(f"/api/passages/{rng.choice(passages or ['none'])}")
+                    error = None if r.status_code == 200 else f"HTTP {r.status_code}: {r.text[:200]}"
                 else:
                     r = client.post("/api/verify", json=verify_body(openapi, rng.choice(claims)))
                     error = None if r.status_code == 200 else f"HTTP {r.status_code}: {r.text[:200]}"
@@ -210,15 +218,18 @@ def run(args: argparse.Namespace) -> dict:
         else:
             kinds = [k for k in MIXED_WEIGHTS if k != "verify" or has_verify]
         weights = [MIXED_WEIGHTS[k] for k in kinds]
+        passages = sorted({c["passage_id"] for q in questions[:20] for c in httpx.post(
+            f"{server.url}/api/ask", json={"question": q}, timeout=60).json().get("citations", [])})
         warm = Results()
         client_loop(server.url, kinds, weights, questions, claims, openapi, warm, time.monotonic() + 120,
-                    WARM_UP_REQUESTS, seed=0)
+                    WARM_UP_REQUESTS, seed=0, passages=passages)
         rss: list[tuple[float, float]] = []
         results = Results()
         t_start = time.monotonic()
         stop_at = t_start + args.seconds
         threads = [threading.Thread(target=client_loop, args=(server.url, kinds, weights, questions, claims, openapi,
-                                                              results, stop_at, args.max_requests, i + 1))
+                                                              results, stop_at, args.max_requests, i + 1,
+                                                              passages))
                    for i in range(args.clients)]
         load_before = os.getloadavg()[0]
         for t in threads:
@@ -236,7 +247,7 @@ def run(args: argparse.Namespace) -> dict:
     errors = sum(results.errors.values())
     middle = min(rss, key=lambda s: abs(s[0] - elapsed / 2))[1]
     out = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "command": "bench/load.py " + " ".join(sys.argv[1:]),
         "index_version": health.get("index_version"), "embedder": health.get("embedder"),
@@ -296,7 +307,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=180.0, help="length of the load phase (default 180)")
     ap.add_argument("--clients", type=int, default=8, help="concurrent closed-loop clients (default 8)")
     ap.add_argument("--max-requests", type=int, default=200_000, help="stop after this many requests")
-    ap.add_argument("--only", choices=["ask", "stream", "verify"], help="one kind of request instead of the mix")
+    ap.add_argument("--only", choices=list(MIXED_WEIGHTS), help="one kind of request instead of the mix")
     ap.add_argument("--index-dir", type=Path, help="index folder (default: the server's default, ./index)")
     ap.add_argument("--threads", type=int, help="embedder threads per request in the server (CPPCC_QA_THREADS; "
                     "default: the server's setting, 2)")

@@ -249,8 +249,8 @@ def synth_vectors(n: int, work: Path) -> tuple[np.ndarray, np.ndarray]:
 def stage_build(n: int, kind: str, work: Path) -> dict:
     from cppcc_qa import __version__
     from cppcc_qa.indexing.bm25 import BM25Index
-    from cppcc_qa.indexing.chunking import ChunkingConfig
     from cppcc_qa.indexing.build import FORMAT, IndexData, corpus_hash, term_counts
+    from cppcc_qa.indexing.chunking import ChunkingConfig
     from cppcc_qa.indexing.store import write_index
     from cppcc_qa.indexing.vectors import VectorIndex, choose_index_type
 
@@ -314,7 +314,7 @@ def questions(committees: Sequence[str], k: int, seed: int = 0) -> list[str]:
     return list(out)
 
 
-def timed(fn, *args, **kw):  # noqa: ANN001, ANN201 - (result, wall ms, CPU ms) of one call
+def timed(fn, *args, **kw):
     t0, c0 = time.perf_counter(), time.process_time()
     out = fn(*args, **kw)
     return out, (time.perf_counter() - t0) * 1e3, (time.process_time() - c0) * 1e3
@@ -405,7 +405,7 @@ def bm25_top_postings(
     `np.add.at` is not needed), then a top-k of the passages that have any score. With `max_df`,
     tokens found in more than that share of the passages are skipped (the committee and title
     words that every passage's index text carries: their IDF is near zero, their postings long)."""
-    r = bm25._r  # noqa: SLF001 - a benchmark of a proposed change to bm25.py
+    r = bm25._r
     vocab = r.vocab_dict
     ids = [vocab[t] for t in query_tokens if t in vocab]
     data, indices, indptr = r.scores["data"], r.scores["indices"], r.scores["indptr"]

@@ -44,7 +44,7 @@ def tables(recs: list[dict], workers: list[dict], rate: dict | None, sweeps: lis
         disk = sum(b["files_mb"].values())
         c = b["cpu_s"]
 
-        def cell(k: str) -> str:
+        def cell(k: str, b: dict = b, c: dict = c) -> str:  # this row's figures, bound now
             return f"{b[k]:.1f} ({c[k]:.1f})"
 
         out.append(f"| {_n(r['n'])} | {b['documents']} / {b['committees']} | {cell('synth_s')} | {cell('tokenize_s')} "
@@ -69,7 +69,7 @@ def tables(recs: list[dict], workers: list[dict], rate: dict | None, sweeps: lis
         s = r["serve"]
         c, w = s["cpu_ms"], s["wall_ms"]
 
-        def cell(k: str, q: str = "p50", nd: int = 1) -> str:
+        def cell(k: str, q: str = "p50", nd: int = 1, c: dict = c, w: dict = w) -> str:  # this row's, bound now
             return f"{c[k][q]:.{nd}f} ({w[k][q]:.{nd}f})"
 
         no_embed = sum(c[k]["p50"] for k in ("parse", "retrieve", "compose"))

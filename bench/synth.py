@@ -14,8 +14,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from cppcc_qa.text.places import place_of
 from cppcc_qa.records import Document
+from cppcc_qa.text.places import place_of
 
 __all__ = ["swap_place", "shift_figures", "synthesize_documents", "clustered_unit_vectors"]
 
@@ -69,8 +69,9 @@ def synthesize_documents(
             m = _PLACE_SUFFIX.search(full)
             new_place, new_suffix = (full[: m.start()], m.group(0)) if m else (full, "")
             for base, (old_place, old_suffix) in zip(bases, olds):
-                def swap(s: str) -> str:
-                    return swap_place(s, old_place, old_suffix, new_place, new_suffix)
+                def swap(s: str, old: tuple[str, str] = (old_place, old_suffix),
+                         new: tuple[str, str] = (new_place, new_suffix)) -> str:  # this pair's places, bound now
+                    return swap_place(s, *old, *new)
 
                 yield replace(
                     base,

@@ -9,11 +9,11 @@ import numpy as np
 
 from cppcc_qa.indexing.chunking import ChunkingConfig, chunk_document
 from cppcc_qa.records import Document
-from synth import clustered_unit_vectors, shift_figures, swap_place, synthesize_documents
 from cppcc_qa.text.tokenize import tokenize
+from synth import clustered_unit_vectors, shift_figures, swap_place, synthesize_documents
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import scale  # noqa: E402
+import scale
 
 BASE = Document("wuwei-2024", "政协武威市委员会亮点工作综述", "武威市政协", "甘肃省武威市", "x.md",
                 "## 一\n\n武威市政协2024年以来共有124名委员参与调解，调结案件35件。\n\n总投资91.69亿元，人文武威。")

@@ -69,7 +69,7 @@ def worker(folder: Path, kind: str, load: str) -> None:
         else:
             vectors = VectorIndex.load(folder / "vectors.faiss", kind, mmap=True)
         bm25 = BM25Index.load(folder / "bm25", mmap=True)
-    vocab = list(bm25._r.vocab_dict)  # noqa: SLF001 - only to pick query tokens
+    vocab = list(bm25._r.vocab_dict)
     qs = rng.standard_normal((TOUCH_QUERIES, scale.DIM)).astype(np.float32)
     qs /= np.linalg.norm(qs, axis=1, keepdims=True)
     center = np.load(folder.parent.parent.parent / "e5_center.npy")

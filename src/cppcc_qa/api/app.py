@@ -4,6 +4,7 @@
 it), and this module is the only place that turns the package's errors into HTTP codes.
 Every failure answers `{"error": {"code", "message"}}`, the message in Chinese then English.
 """
+import asyncio
 import hmac
 import json
 import logging
@@ -24,11 +25,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
+from cppcc_qa.answer.question import recent_turns
+from cppcc_qa.api.bounded import run_bounded
 from cppcc_qa.api.docs import install_offline_docs
 from cppcc_qa.api.feedback import FeedbackEntry, FeedbackStore
 from cppcc_qa.api.methods import MethodRules, PageMount, allowed_methods
-from cppcc_qa.api.middleware import BodySizeLimit, RateLimit, SecurityHeaders, error_body
+from cppcc_qa.api.middleware import BodySizeLimit, BodyTimeout, RateLimit, SecurityHeaders, error_body
 from cppcc_qa.api.models import api_errors, bind_limits, undecodable_body
+from cppcc_qa.budget import Budget
 from cppcc_qa.errors import (
     CppccError,
     IndexBusyError,
@@ -39,7 +43,9 @@ from cppcc_qa.errors import (
     InputError,
     ModelUnavailableError,
     NotFoundError,
+    RequestCancelledError,
     StorageError,
+    TimeBudgetError,
     UnsupportedFileTypeError,
     UploadTooLargeError,
 )
@@ -99,6 +105,8 @@ _ERRORS: dict[type[CppccError], tuple[int, str, str]] = {
     IndexCorruptError: (503, "index_corrupt", "索引文件已损坏，需要重建索引"),
     ModelUnavailableError: (503, "model_unavailable", "向量模型不可用"),
     StorageError: (503, "feedback_unavailable", "反馈暂时无法保存或读取"),
+    TimeBudgetError: (503, "time_budget", "回答超时，请稍后再试或把问题问得简短些"),
+    RequestCancelledError: (503, "cancelled", "请求已取消"),  # the client has gone: nobody reads it
 }
 _STATUS_TEXT = {
     401: ("unauthorized", "需要员工密钥。(X-API-Key header required.)"),
@@ -113,7 +121,7 @@ class AnswerService(Protocol):
     """What the API needs of `cppcc_qa.service` (see docs/DESIGN.md)."""
 
     def warm_up(self) -> None: ...
-    def ask(self, question: str, history: tuple[Turn, ...] = ()) -> Answer: ...
+    def ask(self, question: str, history: tuple[Turn, ...] = (), budget: Budget | None = None) -> Answer: ...
     def passage(self, passage_id: str, version: str | None = None) -> Any: ...
     def documents(self) -> list[Document]: ...
     def health(self) -> dict[str, Any]: ...
@@ -195,7 +203,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def package_error(_: Request, exc: CppccError) -> JSONResponse:
         status, code, zh = next((v for cls, v in _ERRORS.items() if isinstance(exc, cls)),
                                 (500, "internal_error", "服务内部错误"))
-        if status >= 500:
+        if status >= 500 and not isinstance(exc, RequestCancelledError):
             logger.error("%s: %s", code, exc)
         return _error(status, code, f"{zh}。({exc})")
 
@@ -215,8 +223,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        if hasattr(exc, "code"):  # our own (BodyTooLarge): its words already fit
-            return _error(exc.status_code, exc.code, exc.detail)
+        if hasattr(exc, "code"):  # our own (BodyTooLarge, BodyTimedOut): its words already fit
+            return _error(exc.status_code, exc.code, exc.detail, exc.headers)
         if exc.status_code == 400 and exc.__cause__ is not None:  # FastAPI could not decode the body
             return _error(400, "invalid_body", undecodable_body(exc.__cause__))
         headers = dict(exc.headers or {})
@@ -257,8 +265,16 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     app.add_middleware(MethodRules)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_limits={
-        "/api/documents": settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES})
-    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
+        "/api/documents": settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
+        "/api/feedback": settings.max_feedback_bytes})
+    app.add_middleware(BodyTimeout, seconds=settings.body_timeout_s,
+                       path_seconds={"/api/documents": settings.upload_body_timeout_s})
+    app.add_middleware(RateLimit, per_minute=settings.feedback_per_minute, prefix="/api/feedback",
+                       methods=("POST",), max_clients=settings.rate_limit_clients)
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute,
+                       max_clients=settings.rate_limit_clients)
+
+    heavy_lane = asyncio.Semaphore(settings.heavy_lanes)  # long questions take turns (settings.heavy_lanes)
 
     def svc(request: Request) -> AnswerService:
         engine: _Engine | None = request.app.state.engine
@@ -268,8 +284,14 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
 
     @app.post("/api/ask", summary="Ask a question (JSON, or server-sent events with stream=true)",
               responses={200: _ASK_OK, **api_errors(400, 408, 422, 503)})
-    def ask(body: AskRequest, request: Request) -> Any:
-        answer = svc(request).ask(body.question, body.turns())
+    async def ask(body: AskRequest, request: Request) -> Any:
+        # in a worker thread, within settings.ask_time_budget_s (503 past it), stopped when the
+        # client goes away (api/bounded.py); streamed answers too, as they are composed first
+        read = recent_turns(body.turns(), settings.max_history_turns, settings.max_history_chars)
+        size = len(body.question) + sum(len(t.question) for t in read)  # what the service will parse
+        answer = await run_bounded(request, lambda budget: svc(request).ask(body.question, body.turns(), budget),
+                                   settings.ask_time_budget_s,
+                                   heavy_lane if size > settings.heavy_request_chars else None)
         if body.stream or "text/event-stream" in request.headers.get("accept", ""):
             return EventSourceResponse(answer_events(answer))
         return answer.to_dict()
@@ -290,7 +312,9 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
              responses=api_errors(503))
     def health(request: Request) -> dict[str, Any]:
         limits = {"max_question_chars": settings.max_question_chars,
-                  "max_history_turns": settings.max_history_turns}
+                  "max_history_turns": settings.max_history_turns,
+                  "max_history_chars": settings.max_history_chars,
+                  "max_question_parts": settings.max_question_parts}
         return {"status": "ok", **svc(request).health(), "limits": limits}
 
     @app.post("/api/feedback", status_code=201, summary="👍/👎 on an answer",

@@ -1,8 +1,10 @@
-"""ASGI middleware of the HTTP API: body size (413), per-client rate (429), security headers.
+"""ASGI middleware of the HTTP API: body size (413), body time (408), per-client rate (429),
+security headers.
 
 All are plain ASGI middleware, so the limits act before FastAPI parses a body. The rate limit is an
-in-memory token bucket per client host: good for one process; behind a reverse proxy every
-request shares the proxy's address unless uvicorn runs with `--proxy-headers`.
+in-memory token bucket per client address: good for one process. The address is the one that
+connected: uvicorn rewrites it from X-Forwarded-For only for the proxies in
+`settings.trusted_proxies` (cli/serving.py), so a forged header cannot pick it.
 """
 from __future__ import annotations
 
@@ -10,14 +12,17 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Collection
 
+import anyio
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["TokenBucket", "BodySizeLimit", "BodyTooLarge", "RateLimit", "SecurityHeaders", "error_body"]
+__all__ = ["TokenBucket", "BodySizeLimit", "BodyTooLarge", "BodyTimeout", "BodyTimedOut", "RateLimit",
+           "SecurityHeaders", "error_body"]
 
-# Buckets kept before idle (full) ones are dropped, so a scan from many addresses cannot grow memory.
+# Client buckets remembered by default (settings.rate_limit_clients says why).
 MAX_TRACKED_CLIENTS = 10_000
 
 
@@ -37,46 +42,53 @@ async def _send_error(send: Send, status: int, code: str, message: str,
 
 
 class TokenBucket:
-    """`per_minute` requests per client per minute, with bursts up to the same number."""
+    """`per_minute` requests per client per minute, with bursts up to the same number, for at most
+    `max_clients` clients: the least recently seen is forgotten first (it starts again with a full
+    bucket, which is what an idle client would have). Each `take` is O(1)."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, per_minute: int, max_clients: int = MAX_TRACKED_CLIENTS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if max_clients < 1:
+            raise ValueError(f"max_clients must be at least 1. Currently, it is {max_clients}")
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0  # tokens per second
+        self.max_clients = max_clients
         self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last time)
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (tokens, last time)
         self._lock = threading.Lock()
+
+    @property
+    def tracked(self) -> int:
+        """How many clients are remembered now."""
+        return len(self._buckets)
 
     def take(self, key: str) -> float:
         """Spend one token for `key`; return 0 if allowed, else seconds until one is free."""
         now = self._clock()
         with self._lock:
-            tokens, last = self._buckets.get(key, (self.capacity, now))
+            tokens, last = self._buckets.pop(key, (self.capacity, now))
             tokens = min(self.capacity, tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
-                if len(self._buckets) > MAX_TRACKED_CLIENTS:
-                    self._forget_idle(now)
-                return 0.0
-            self._buckets[key] = (tokens, now)
-            return (1.0 - tokens) / self.rate
-
-    def _forget_idle(self, now: float) -> None:
-        full_after = self.capacity / self.rate
-        for key, (_, last) in list(self._buckets.items()):
-            if now - last >= full_after:
-                del self._buckets[key]
+            allowed = tokens >= 1.0
+            self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)  # now the most recently seen
+            if len(self._buckets) > self.max_clients:
+                self._buckets.popitem(last=False)
+            return 0.0 if allowed else (1.0 - tokens) / self.rate
 
 
 class RateLimit:
-    """Answer 429 once a client host has used up its bucket (only for paths under `prefix`)."""
+    """Answer 429 once a client address has used up its bucket (only for paths under `prefix`, and
+    only for `methods` when given, e.g. POST on /api/feedback)."""
 
-    def __init__(self, app: ASGIApp, per_minute: int, prefix: str = "/api/") -> None:
+    def __init__(self, app: ASGIApp, per_minute: int, prefix: str = "/api/",
+                 methods: Collection[str] | None = None, max_clients: int = MAX_TRACKED_CLIENTS) -> None:
         self.app = app
         self.prefix = prefix
-        self.bucket = TokenBucket(per_minute) if per_minute > 0 else None
+        self.methods = frozenset(methods) if methods else None
+        self.bucket = TokenBucket(per_minute, max_clients) if per_minute > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.bucket is None or scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+        if self.bucket is None or scope["type"] != "http" or not scope["path"].startswith(self.prefix) \
+                or (self.methods is not None and scope["method"] not in self.methods):
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
@@ -146,6 +158,64 @@ class BodySizeLimit:
     async def _reject(self, send: Send, limit: int) -> None:
         exc = BodyTooLarge(limit)
         await _send_error(send, exc.status_code, exc.code, exc.detail)
+
+
+class BodyTimedOut(HTTPException):
+    """Raised from inside `receive` when the body is late; an HTTPException so FastAPI's body
+    parsing lets it through."""
+
+    code = "request_timeout"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(408, f"请求内容发送超时（上限 {seconds:g} 秒）。"
+                              f"(The request body did not arrive within {seconds:g} s.)",
+                         headers={"Connection": "close"})  # the rest of the body may still come: end it
+
+
+class BodyTimeout:
+    """Answer 408 when a request's body has not all arrived `seconds` after the request began (or
+    `path_seconds[path]` for the paths named there, such as uploads). A client that sends its
+    headers and then the body a byte at a time, or never, would otherwise hold a connection and
+    a worker for as long as it likes."""
+
+    def __init__(self, app: ASGIApp, seconds: float, path_seconds: dict[str, float] | None = None) -> None:
+        self.app = app
+        self.seconds = seconds
+        self.path_seconds = dict(path_seconds or {})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.path_seconds.get(scope["path"], self.seconds)
+        deadline = time.monotonic() + limit
+        complete = False
+        started = False
+
+        async def timed_receive() -> Message:
+            nonlocal complete
+            if complete:  # after the body only the disconnect is left to wait for: no limit
+                return await receive()
+            try:
+                with anyio.fail_after(max(0.0, deadline - time.monotonic())):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTimedOut(limit) from None
+            complete = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, watched_send)
+        except BodyTimedOut as exc:
+            if started:
+                raise
+            await _send_error(send, exc.status_code, exc.code, exc.detail,
+                              [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()])
 
 
 # The page loads nothing from elsewhere; say so to the browser. (Not on /docs, whose Swagger UI

@@ -234,8 +234,11 @@ def serve(
     # with nothing in its log: have Python write what killed it and where, here and in workers.
     faulthandler.enable()
     os.environ.setdefault("PYTHONFAULTHANDLER", "1")
+    from cppcc_qa.cli.serving import uvicorn_options
+
+    # forwarded headers are believed only from settings.trusted_proxies (none by default)
     uvicorn.run("cppcc_qa.api.app:app_from_env", factory=True, host=host or settings.host, port=port or settings.port,
-                workers=workers, log_level="info")
+                workers=workers, log_level="info", **uvicorn_options(settings))
 
 
 register_facts(app)
