@@ -150,3 +150,27 @@ def test_a_question_of_its_own_is_no_follow_up() -> None:
 def test_asking_when_is_no_topic() -> None:
     q = parse_question("平凉市政协是哪一年成立的？", DIRECTORY)
     assert q.qtype == "date" and "一年" not in q.focus_text and "成立" in q.focus_text
+
+
+@pytest.mark.parametrize(("question", "qtype"), [
+    ("武威在深挖哪种地方文化？", "entity"), ("要加快建设的是哪条铁路？", "entity"),
+    ("与哪所大学合办的？", "entity"), ("从哪一届市政协开始？", "entity"),
+    ("哪一年成立的？", "date"), ("有哪些重点产业链？", "list"),
+])
+def test_which_with_a_measure_word_asks_for_one_of_a_kind(question: str, qtype: str) -> None:
+    assert parse_question(question, DIRECTORY).qtype == qtype
+
+
+@pytest.mark.parametrize(("clause", "question", "filled"), [
+    ("擦亮凉州文化名片", "武威在深挖哪种地方文化？", True),  # a place name before the head 文化
+    ("加快规划建设川藏铁路", "要加快建设的是哪条铁路？", True),  # an abbreviation before it
+    ("与清华大学合办研修班", "与哪所大学合办的？", True),  # the head inside a longer word
+    ("五届市政协以来", "从哪一届市政协开始统计？", True),  # a numeral before the asked measure word
+    ("擦亮文化名片", "擦亮哪张文化名片？", False),  # nothing of its own before the head
+    ("完成铁路投资8000亿元", "要加快建设的是哪条铁路？", False),  # a verb is no name
+    ("建设地方文化", "武威在深挖哪种地方文化？", False),  # the question's own words
+])
+def test_a_clause_fills_the_slot_of_which_kind(clause: str, question: str, filled: bool) -> None:
+    from cppcc_qa.answer.scoring import _slot_filled, asked_kinds
+
+    assert _slot_filled(clause, asked_kinds(question), question) is filled

@@ -50,6 +50,7 @@ from cppcc_qa.factcheck.verify import CheckedVerdict, Verifier
 from cppcc_qa.indexing.build import IndexData, build_index
 from cppcc_qa.indexing.chunking import ChunkingConfig
 from cppcc_qa.indexing.embedders import Embedder, make_embedder
+from cppcc_qa.indexing.lexicon import Lexicon
 from cppcc_qa.indexing.library import (
     LibraryUpdate,
     Plan,
@@ -72,6 +73,7 @@ from cppcc_qa.ingest.corpus import load_corpus
 from cppcc_qa.ingest.metadata import display_name, is_heading
 from cppcc_qa.ingest.uploads import read_report
 from cppcc_qa.records import Answer, Chunk, Citation, Document, Figure, Hit, Turn
+from cppcc_qa.search.bilingual import Dictionary, build_dictionary
 from cppcc_qa.search.crosslingual import translate
 from cppcc_qa.search.retrieve import FusionConfig, hybrid_search
 from cppcc_qa.search.wordsim import WordVectors
@@ -145,6 +147,7 @@ class QAService:
         self._embedder: Embedder | None = None
         self._scorer: ScorerModel | None = None
         self._lexicon_embedder: Embedder | None = None
+        self._dictionary: tuple[Lexicon, Dictionary] | None = None
         self._state: _State | None = None
         self._earlier: OrderedDict[str, _Passages] = OrderedDict()  # replaced versions' passages
         self._lock = threading.RLock()
@@ -203,7 +206,18 @@ class QAService:
         lex, emb = st.index.lexicon, self.lexicon_embedder
         if lex is None or emb is None:
             return None
-        return lambda text, skip: translate(lex, text, emb.embed_queries, skip)
+        dictionary = self._dictionary_of(lex)
+        return lambda text, skip: translate(lex, text, emb.embed_queries, skip, dictionary)
+
+    def _dictionary_of(self, lex: Lexicon) -> Dictionary | None:
+        """The bilingual dictionary of a lexicon, built on the first English question (about a
+        second) and kept while that index serves."""
+        if not self.settings.bilingual_dictionary:
+            return None
+        with self._lock:
+            if self._dictionary is None or self._dictionary[0] is not lex:
+                self._dictionary = (lex, build_dictionary(lex.terms))
+            return self._dictionary[1]
 
     def warm_up(self) -> None:
         """Load the embedder and the current index (raises IndexMissingError when there is none)."""

@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     scorer_path: str | None = None
     # Words of like meaning earn part credit (search/wordsim.py; needs the lexicon embedder).
     soft_match: bool = True
+    # English words are mapped to report terms by CC-CEDICT first (search/bilingual.py).
+    bilingual_dictionary: bool = True
     # A sentence must hold each question word the reports never use, or one of like meaning.
     absent_terms_gate: bool = True
     # The answer engine's floors (env: CPPCC_QA_SCORING__MIN_SCORE and so on).

@@ -28,7 +28,9 @@ _NUMERIC = re.compile(r"多少|几[个项次件名条篇年人场户期所处家
 _LIST = re.compile(r"哪些|有哪|which (?:\w+ )?(?:provinces|cities|places|ones)|what are", re.I)
 _WHO = re.compile(r"谁|哪位|who\b", re.I)
 _DATE = re.compile(r"什么时候|何时|哪一?年(?!度)|哪个月|when\b", re.I)
-_ENTITY = re.compile(r"什么|哪个|哪部|哪项|哪里|叫|名称|what|which|where", re.I)
+#: Measure words that follow 哪 in "which one of a kind" ("哪种文化", "哪张名片", "哪所大学").
+WHICH_MEASURES = "个部项位家所座条种类张款门支段档级届"
+_ENTITY = re.compile(rf"什么|哪一?[{WHICH_MEASURES}]|哪里|叫|名称|what|which|where", re.I)
 #: Words asking when: question words, not topic words ("哪一年成立的" is about 成立).
 _WHEN_ASKED = re.compile(r"哪一?(?:年|天|日|月)|哪个(?:月|时候|年份)|什么时候|什么时间|何时|哪年份")
 #: "介绍一下… / …做了哪些工作 / 主要讲了什么": a question asking for the gist of a report.
@@ -110,15 +112,17 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
     focus = _WHEN_ASKED.sub(" ", focus)  # "哪一年成立的": the question word is no topic (its 一年 no period)
     lexical = ""
     unmatched: tuple[str, ...] = ()
+    alternatives: tuple[Equivalent, ...] = ()
     unit = asked_unit(norm)
     if english and _EN_HOW_MANY.search(norm):
         unit = ANY_COUNT
     if english and translate is not None:
         tr = translate(norm.replace(when.report_ref, " ") if when.report_ref else norm, directory.ascii_aliases())
-        focus, unmatched = " ".join(tr.terms), tr.unmatched
+        focus, unmatched, alternatives = " ".join(tr.terms), tr.unmatched, tr.alternatives
         lexical = " ".join([*mentions.known, focus])
-    equivalents = () if english else default_glossary().equivalents(focus)
-    retrieval = " ".join([norm, *(v for _, values in equivalents for v in values)])
+    equivalents = alternatives if english else default_glossary().equivalents(focus)
+    # English is embedded as asked (the encoder is multilingual); Chinese gains the report wordings
+    retrieval = norm if english else " ".join([norm, *(v for _, values in equivalents for v in values)])
     return ParsedQuestion(
         original=text,
         normalized=norm,

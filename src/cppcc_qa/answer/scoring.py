@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from cppcc_qa.answer.question import ParsedQuestion
+from cppcc_qa.answer.question import WHICH_MEASURES, ParsedQuestion
 from cppcc_qa.records import Hit
 from cppcc_qa.search.wordsim import SoftMatch
 from cppcc_qa.settings import ScoringConfig
@@ -26,7 +26,7 @@ from cppcc_qa.text.numerals import QuantityMatch, find_quantities
 from cppcc_qa.text.periods import Period, is_year, resolve, section_period
 from cppcc_qa.text.spans import Span, split_clauses, split_sentences
 from cppcc_qa.text.targets import asks_outcome, asks_target, is_plan, is_target
-from cppcc_qa.text.tokenize import terms_of, tokenize
+from cppcc_qa.text.tokenize import tagged_words, terms_of, tokenize
 from cppcc_qa.text.units import compatible
 
 __all__ = ["Candidate", "NAME_RE", "SIGNALS", "score_candidates", "counts_in", "measure_terms", "measure_precision"]
@@ -42,10 +42,18 @@ NEAR_MISS_CREDIT = 0.5  # a word sharing its first character with a passage word
 NAME_NEIGHBOURHOOD = 3  # characters around a quoted name searched for a question word
 TARGET_BONUS = 0.2  # "哪个社区": a clause holding 社区 gains this, one without it loses 1.5 times it
 NAMED_BONUS = 0.25  # a quoted name attached to a question word is what "是什么/叫什么" asks for
+SLOT_HEAD = 2  # the head of an asked-for kind: its last two characters ("地方文化" → 文化)
 _TITLE_RE = re.compile(r"主席|副主席|书记|秘书长|主任|部长|市长|委员长")
 # "哪个社区" / "哪部资料辑录" / "哪些省市": the word after 哪 names what the answer must contain
-_TARGET_RE = re.compile(r"哪(?:个|部|些|项|位|家|所|座|条|种|类|一)?([\u4e00-\u9fff]{1,4}?)(?:[调开举参到去与做的是有在，,？?]|$)")
+_TARGET_RE = re.compile(rf"哪一?[{WHICH_MEASURES}些]?([\u4e00-\u9fff]{{1,4}}?)(?:[调开举参到去与做的是有在，,、？?]|$)")
 
+_WHICH_RE = re.compile(rf"哪一?[{WHICH_MEASURES}些]?")
+# "哪一届/第几届/哪一级": the answer is a numeral before that measure word ("五届", "三级")
+_ORDINAL_ASK = re.compile(r"(?:哪一?|第几)([届级档期批次轮])")
+ORDINAL_DIGITS = "0-9一二三四五六七八九十百"
+# jieba tags of words that can name a thing before a head noun: nouns, places, persons,
+# organisations, other proper names, abbreviations ("川藏")
+_NOMINAL_TAGS = ("n", "j")
 
 
 @dataclass(frozen=True)
@@ -120,11 +128,11 @@ def _names_attached(clause: str, focus: Sequence[str]) -> bool:
     return False
 
 
-def _shape_bonus(qtype: str, clause: str, target: str, named: bool) -> float:
+def _shape_bonus(qtype: str, clause: str, targets: Sequence[str], named: bool) -> float:
     """How well a clause has the shape of the answer the question type wants."""
     bonus = 0.0
-    if target:
-        bonus += TARGET_BONUS if target in clause else -TARGET_BONUS * 1.5
+    if targets:
+        bonus += TARGET_BONUS if any(t in clause for t in targets) else -TARGET_BONUS * 1.5
     if qtype == "list" and "、" in clause:
         bonus += 0.1
     elif qtype in ("entity", "open") and named:
@@ -138,9 +146,55 @@ def _shape_bonus(qtype: str, clause: str, target: str, named: bool) -> float:
     return bonus
 
 
-def _type_fit(qtype: str, clause: str) -> float:
-    """Whether a clause has what the question type wants at all: a list mark, a quoted name, a
-    date, a title of office (1), or not (0); open questions take anything (0.5)."""
+def asked_kinds(question: str) -> list[str]:
+    """The kinds of thing a "哪…" question asks for: the nouns after 哪 and its measure word
+    ("哪种地方文化" → 地方文化, "哪所大学合办的" → 大学), else the characters up to the next
+    verb or particle (`_TARGET_RE`)."""
+    out = []
+    for m in _WHICH_RE.finditer(question):
+        nouns: list[str] = []
+        for word, flag in tagged_words(question[m.end() : m.end() + 8]):
+            if not flag.startswith(_NOMINAL_TAGS) or len("".join(nouns)) + len(word) > 4:
+                break
+            nouns.append(word)
+        if nouns:
+            out.append("".join(nouns))
+        else:
+            fallback = _TARGET_RE.match(question, m.start())
+            kind = re.sub(r"^(?:什么|啥|何)", "", fallback.group(1)) if fallback else ""  # "哪一级什么机构"
+            if kind:
+                out.append(kind)
+    return out
+
+
+def _slot_filled(clause: str, targets: Sequence[str], question: str) -> bool:
+    """Whether the clause names the kind of thing "哪种X" asks for with a name of its own: the
+    head of X (a noun phrase ends in its head: "地方文化" → 文化) with a noun before it, or inside
+    a longer word, that the question does not give: "擦亮凉州文化名片", "川藏铁路", "清华大学"
+    for "哪种地方文化", "哪条铁路", "哪所大学"; not "擦亮文化名片" or "完成铁路投资" (a verb)."""
+    for m in _ORDINAL_ASK.finditer(question):  # "从哪一届开始": "五届市政协以来"
+        if re.search(rf"[{ORDINAL_DIGITS}]{m.group(1)}", clause):
+            return True
+    heads = {t[-SLOT_HEAD:] for t in targets}
+    if not heads:
+        return False
+    words = tagged_words(clause)
+    for i, (word, _) in enumerate(words):
+        for head in heads:
+            if not word.endswith(head):
+                continue
+            own = word[: -len(head)]
+            if not own and i > 0 and words[i - 1][1].startswith(_NOMINAL_TAGS):
+                own = words[i - 1][0]
+            if own and re.search(r"[\u4e00-\u9fff]", own) and not any(ch in question for ch in own):
+                return True
+    return False
+
+
+def _type_fit(qtype: str, clause: str, slot: bool = False) -> float:
+    """Whether a clause has what the question type wants at all: a list mark, a quoted name (or
+    the asked-for kind with a modifier of its own, `_slot_filled`), a date, a title of office
+    (1), or not (0); open questions take anything (0.5)."""
     if qtype == "list":
         return float("、" in clause or "和" in clause)
     if qtype == "date":
@@ -148,7 +202,7 @@ def _type_fit(qtype: str, clause: str) -> float:
     if qtype == "who":
         return float(bool(_TITLE_RE.search(clause)))
     if qtype == "entity":
-        return float(bool(NAME_RE.search(clause)))
+        return float(bool(NAME_RE.search(clause)) or slot)
     return 0.5
 
 
@@ -197,8 +251,7 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
     years_known = [y for y in (report_year(h.chunk.doc_id) for h in hits[: cfg.passages]) if y]
     latest = max(years_known, default=None)
     context = " ".join([q.context_text, q.normalized, *(v for _, vs in q.equivalents for v in vs)])
-    tm = _TARGET_RE.search(q.focus_text)
-    target = tm.group(1) if tm else ""
+    targets = asked_kinds(q.focus_text)
     inv = lambda r: 1.0 / r if r else 0.0  # noqa: E731
     raw: list[tuple[Candidate, list[float]]] = []
     for rank, hit in enumerate(hits[: cfg.passages]):
@@ -270,13 +323,14 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
                                *after, hand, target_match, float(qm.quantity.surface in q.normalized)]
                         raw.append((Candidate(hand, rank, clause, sent, qm, period), sig))
                     continue
-                named = q.qtype in ("entity", "open") and _names_attached(clause.text, focus)
+                slot = q.qtype == "entity" and _slot_filled(clause.text, targets, q.normalized)
+                named = q.qtype in ("entity", "open") and (_names_attached(clause.text, focus) or slot)
                 floor = cfg.min_focus_recall if not named else cfg.min_focus_recall_named
                 if sent_rec < (floor if gates else cfg.gen_recall):
                     continue
-                bonus = _shape_bonus(q.qtype, clause.text, target, named)
+                bonus = _shape_bonus(q.qtype, clause.text, targets, named)
                 hand = base + bonus + prior
-                sig = [*common, 0.0, 0.0, 0.0, bonus, float(named), _type_fit(q.qtype, clause.text), *tail, 0.0,
+                sig = [*common, 0.0, 0.0, 0.0, bonus, float(named), _type_fit(q.qtype, clause.text, slot), *tail, 0.0,
                        float(len(counts)), *after, hand, target_match,
                        float(bool(counts) and all(m.quantity.surface in q.normalized for m in counts))]
                 raw.append((Candidate(hand, rank, clause, sent, None, period), sig))

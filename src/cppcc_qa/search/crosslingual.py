@@ -5,7 +5,10 @@ honest (focus recall, measure precision) would see nothing. At build time the co
 is embedded with Google's multilingual USE v3 (trained on translation pairs, so "projects" lands
 next to 项目 and "training" next to 培训); at question time each English word, and each pair of
 adjacent words, is replaced by its nearest corpus term when the similarity clears a measured
-floor. The result is a Chinese pseudo-question that the ordinary pipeline scores.
+floor. A word the bilingual dictionary (`search.bilingual`, CC-CEDICT) knows is mapped by it
+first: its corpus terms are the alternatives a sentence may hold, the one nearest the word in the
+encoder's space stands for them in the pseudo-question. The result is a Chinese pseudo-question
+that the ordinary pipeline scores.
 """
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from cppcc_qa.indexing.lexicon import Lexicon
-from cppcc_qa.text.glossary import default_glossary
+from cppcc_qa.search.bilingual import Dictionary
+from cppcc_qa.text.glossary import Equivalent, default_glossary
 
 __all__ = ["Translation", "translate", "EN_STOPWORDS"]
 
@@ -33,10 +37,12 @@ EN_STOPWORDS = frozenset(
 class Translation:
     terms: tuple[str, ...]  # corpus terms the question's words map to
     unmatched: tuple[str, ...]  # content words with no corpus term near enough
+    # a term that stands for a dictionary word, and all the corpus terms that word can mean
+    alternatives: tuple[Equivalent, ...] = ()
 
 
 def translate(lexicon: Lexicon, english: str, embed: Callable[[list[str]], np.ndarray],
-              skip: Sequence[str] = ()) -> Translation:
+              skip: Sequence[str] = (), dictionary: Dictionary | None = None) -> Translation:
     """Chinese corpus terms for the content words of an English question, and the words that
     have no counterpart in the corpus (a sign the reports may not cover the question)."""
     known, rest = default_glossary().english(english)  # work-report phrases first ("foreign investment")
@@ -51,10 +57,20 @@ def translate(lexicon: Lexicon, english: str, embed: Callable[[list[str]], np.nd
     best = sims.argmax(axis=1)
     out: list[str] = list(known)
     matched: set[str] = set()
+    alternatives: list[Equivalent] = []
+    column = {t: i for i, t in enumerate(lexicon.terms)} if dictionary is not None else {}
     for phrase, row, j in zip(phrases, sims, best):
-        if row[j] >= MIN_TERM_SIMILARITY:
+        meant = dictionary.candidates(phrase) if dictionary is not None and " " not in phrase else ()
+        meant = tuple(t for t in meant if t in column)
+        if meant:
+            rep = max(meant, key=lambda t: float(row[column[t]]))
+            matched.add(phrase)
+            if rep not in out:
+                out.append(rep)
+            alternatives.append((rep, tuple(t for t in meant if t != rep)))
+        elif row[j] >= MIN_TERM_SIMILARITY:
             if " " not in phrase:  # a pair ("annual budget" → 年度) does not vouch for each word
                 matched.add(phrase)
             if lexicon.terms[j] not in out:
                 out.append(lexicon.terms[int(j)])
-    return Translation(tuple(out), tuple(w for w in words if w not in matched))
+    return Translation(tuple(out), tuple(w for w in words if w not in matched), tuple(alternatives))

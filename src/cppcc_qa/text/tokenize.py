@@ -83,6 +83,15 @@ def _places_cached(text: str) -> tuple[str, ...]:
     return tuple(w.word for w in pseg.cut(text) if w.flag == "ns")
 
 
+@lru_cache(maxsize=4096)
+def tagged_words(text: str) -> tuple[tuple[str, str], ...]:
+    """The words of a text with jieba's part-of-speech tags ("凉州" 'ns', "擦亮" 'v')."""
+    import jieba.posseg as pseg
+
+    _get_jieba()
+    return tuple((w.word, w.flag) for w in pseg.cut(text))
+
+
 def place_names(text: str) -> list[str]:
     """Place names in a text, by jieba's part-of-speech tag 'ns' ("酒泉市政协…" → ["酒泉市"])."""
     return list(_places_cached(text))
