@@ -88,3 +88,52 @@ def test_no_chunk_passes_the_hard_maximum_and_offsets_stay_exact(text: str) -> N
     doc = _doc(text)
     for c in chunk_document(doc, ChunkingConfig()):
         assert 0 < len(c.text) <= MAX_CHUNK_CHARS and doc.text[c.start : c.end] == c.text
+
+
+# ------------------------------------------------------------------------ front matter
+
+# 9 levels of 9 aliases: a few hundred bytes that PyYAML expands to a title of ~720,000 characters
+# (the probe's 325-byte file held the writer lock for 9+ minutes).
+ALIAS_BOMB = ("---\n"
+              'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+              + "".join(f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcde", "bcdef"))
+              + "title: [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n---\n武威市政协2024年调结案件35件。\n").encode()
+
+
+def _read(name: str, data: bytes, meta: dict[str, str | None] | None = None) -> Document:
+    from cppcc_qa.ingest.uploads import read_report
+
+    return read_report(name, data, metadata=meta)
+
+
+def test_an_alias_bomb_in_front_matter_is_refused_at_once() -> None:
+    import time
+
+    from cppcc_qa.errors import IngestError
+
+    assert len(ALIAS_BOMB) < 400
+    t0 = time.perf_counter()
+    with pytest.raises(IngestError, match="anchor or alias"):
+        _read("bomb.md", ALIAS_BOMB)
+    assert time.perf_counter() - t0 < 1.0
+    with pytest.raises(IngestError, match="anchor or alias"):
+        _read("anchor.md", "---\ntitle: &t 报告\n---\n正文一句。\n".encode())
+
+
+def test_front_matter_and_its_fields_are_bounded() -> None:
+    from cppcc_qa.errors import IngestError
+    from cppcc_qa.ingest.docfile import FIELD_MAX_CHARS, MAX_FRONT_MATTER_CHARS
+
+    big = "---\nheadline: " + "长" * MAX_FRONT_MATTER_CHARS + "\n---\n正文一句。\n"
+    with pytest.raises(IngestError, match=f"{MAX_FRONT_MATTER_CHARS}"):
+        _read("big.md", big.encode())
+    title = "题" * (FIELD_MAX_CHARS["title"] + 1)
+    with pytest.raises(IngestError, match=f"title .*{FIELD_MAX_CHARS['title']}"):
+        _read("long.md", f"---\ntitle: {title}\n---\n正文一句。\n".encode())
+    with pytest.raises(IngestError, match="title .*text"):
+        _read("list.md", "---\ntitle: [甲, 乙]\n---\n正文一句。\n".encode())
+    # the same bounds hold for values given beside the file (form fields, --title)
+    with pytest.raises(IngestError, match=f"body .*{FIELD_MAX_CHARS['body']}"):
+        _read("r.txt", "正文一句。\n".encode(), {"body": "政" * 500})
+    ok = _read("ok.md", "---\ntitle: 2024年工作报告\ndate: 2024-03-05\n---\n正文一句。\n".encode())
+    assert (ok.title, ok.date) == ("2024年工作报告", "2024-03-05")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cppcc_qa.errors import IngestError
 from cppcc_qa.ingest.cjk import MAX_HEADING_CHARS, Block
-from cppcc_qa.ingest.docfile import parse_document
+from cppcc_qa.ingest.docfile import check_fields, parse_document
 from cppcc_qa.ingest.formats import Sniffed, clean_text, docx_blocks, html_blocks, pdf_text, sniff, text_blocks
 from cppcc_qa.ingest.metadata import infer_metadata
 from cppcc_qa.ingest.page import CAPTIONS_HEADING
@@ -192,7 +192,7 @@ def read_document(path: Path, data: bytes | None = None, overrides: dict[str, st
         body = render_blocks(docx_blocks(data, path.name))
     if not body.strip():
         raise IngestError(f"{path.name}: the file is empty (no text in it)")
-    given = {**meta, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    given = {**meta, **check_fields({k: v for k, v in (overrides or {}).items() if v is not None}, path.name)}
     committee = given.get("committee") or detect_committee(body)
     fallback = _title_from(body, path.stem)
     info = infer_metadata(body, path.stem, committee, {k: given[k] for k in _META_KEYS if k in given}, path.name,
