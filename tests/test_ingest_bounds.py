@@ -5,6 +5,7 @@ saying so."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -137,3 +138,116 @@ def test_front_matter_and_its_fields_are_bounded() -> None:
         _read("r.txt", "正文一句。\n".encode(), {"body": "政" * 500})
     ok = _read("ok.md", "---\ntitle: 2024年工作报告\ndate: 2024-03-05\n---\n正文一句。\n".encode())
     assert (ok.title, ok.date) == ("2024年工作报告", "2024-03-05")
+
+
+# ------------------------------------------------------------------------ PDF and DOCX extraction
+
+def _inflating_pdf(content_bytes: int, pages: int = 1, line: bytes = b"BT /F1 12 Tf 72 720 Td (committee) Tj ET\n"
+                   ) -> bytes:
+    """A PDF whose page content streams are `content_bytes` of text operators each, deflated (a
+    few MiB of them compress to a few KiB, as in the probe's 73 KB file inflating to 70 MB)."""
+    import io
+    import zlib
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    writer = PdfWriter()
+    font = writer._add_object(DictionaryObject({NameObject("/Type"): NameObject("/Font"),
+                                                NameObject("/Subtype"): NameObject("/Type1"),
+                                                NameObject("/BaseFont"): NameObject("/Helvetica")}))
+    stream = StreamObject()
+    stream._data = zlib.compress(line * (content_bytes // len(line)), 9)
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    contents = writer._add_object(stream)
+    for _ in range(pages):
+        page = writer.add_blank_page(612, 792)
+        page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+            {NameObject("/F1"): font})})
+        page[NameObject("/Contents")] = contents
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def _refused(name: str, data: bytes, words: str, seconds: float = 2.0) -> str:
+    import time
+
+    from cppcc_qa.errors import UploadTooLargeError
+
+    t0 = time.perf_counter()
+    with pytest.raises(UploadTooLargeError) as info:
+        _read(name, data)
+    assert time.perf_counter() - t0 < seconds
+    message = str(info.value)
+    assert words in message, message
+    return message
+
+
+def test_an_inflating_pdf_is_refused_before_its_text_is_extracted() -> None:
+    from cppcc_qa.ingest import bounds
+
+    data = _inflating_pdf(8 * 1024 * 1024)  # 8 MiB of operators: ~25 s of pypdf before
+    assert len(data) < 64 * 1024
+    _refused("bomb.pdf", data, f"at most {bounds.MAX_PDF_PAGE_CONTENT_BYTES // (1024 * 1024)} MiB")
+
+
+def test_pdf_pages_total_content_and_characters_are_bounded() -> None:
+    from cppcc_qa.ingest import bounds
+
+    _refused("pages.pdf", _inflating_pdf(100, pages=bounds.MAX_PDF_PAGES + 1), f"at most {bounds.MAX_PDF_PAGES} pages")
+    per_page = bounds.MAX_PDF_PAGE_CONTENT_BYTES - 4096
+    many = _inflating_pdf(per_page, pages=bounds.MAX_PDF_CONTENT_BYTES // per_page + 1, line=b"% comment line\n")
+    _refused("content.pdf", many, f"at most {bounds.MAX_PDF_CONTENT_BYTES // (1024 * 1024)} MiB", seconds=10)
+    chars = _inflating_pdf(bounds.MAX_REPORT_CHARS * 4, line=b"BT /F1 12 Tf 72 720 Td (committee members) Tj ET\n")
+    _refused("chars.pdf", chars, f"at most {bounds.MAX_REPORT_CHARS:,} characters", seconds=10)
+
+
+def test_pdf_extraction_stops_at_its_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cppcc_qa.ingest import bounds
+
+    monkeypatch.setattr(bounds, "MAX_EXTRACT_SECONDS", 0.0)
+    _refused("slow.pdf", _inflating_pdf(4096, pages=3), "seconds")
+
+
+def _docx(paragraphs: int) -> bytes:
+    import io
+
+    import docx
+
+    d = docx.Document()
+    for _ in range(paragraphs):
+        d.add_paragraph("武威市政协委员围绕乡村振兴开展调研视察并提出意见建议，调结案件三十五件。")
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def test_a_large_docx_is_refused_at_the_character_bound() -> None:
+    from cppcc_qa.ingest import bounds
+
+    data = _docx(bounds.MAX_REPORT_CHARS // 37 + 500)  # ~118,000 characters, 160 KB on disk
+    _refused("big.docx", data, f"at most {bounds.MAX_REPORT_CHARS:,} characters", seconds=10)
+    assert _read("small.docx", _docx(20)).text.count("调结案件三十五件") == 20
+
+
+def test_a_docx_whose_xml_is_too_large_is_refused_before_it_is_parsed(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read from disk (a `build`), where the upload's archive check does not run."""
+    from cppcc_qa.errors import UploadTooLargeError
+    from cppcc_qa.ingest import bounds
+    from cppcc_qa.ingest.readers import read_document
+
+    monkeypatch.setattr(bounds, "MAX_DOCX_XML_BYTES", 64 * 1024)
+    path = tmp_path / "big.docx"
+    path.write_bytes(_docx(500))  # ~70 KiB of document.xml
+    monkeypatch.setattr("docx.Document", lambda *a: pytest.fail("python-docx opened it"))
+    with pytest.raises(UploadTooLargeError, match="64 KiB"):
+        read_document(path)
+
+
+def test_a_text_report_is_bounded_by_characters() -> None:
+    from cppcc_qa.ingest import bounds
+
+    text = ("委员调研视察。" * (bounds.MAX_REPORT_CHARS // 7 + 10)).encode()
+    _refused("long.txt", text, f"at most {bounds.MAX_REPORT_CHARS:,} characters")
