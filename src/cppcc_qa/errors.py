@@ -13,6 +13,7 @@ __all__ = [
     "IndexBusyError",
     "UploadTooLargeError",
     "UnsupportedFileTypeError",
+    "ReplaceRefusedError",
 ]
 
 
@@ -58,3 +59,8 @@ class UploadTooLargeError(IngestError):
 
 class UnsupportedFileTypeError(IngestError):
     """A file's name or content is of a type reports cannot come in (HTTP 415)."""
+
+
+class ReplaceRefusedError(InputError):
+    """A report would replace an indexed one (same file name or doc id) without the caller
+    asking for a replacement (HTTP 409)."""
