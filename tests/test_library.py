@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cppcc_qa.errors import InputError, NotFoundError
+from cppcc_qa.errors import InputError, NotFoundError, ReplaceRefusedError
 from cppcc_qa.indexing.embedders import make_embedder
 from cppcc_qa.indexing.library import apply_plan, plan_additions
 from cppcc_qa.indexing.store import IndexBusyError, current_version, load_index, writer_lock
@@ -114,7 +114,9 @@ def test_same_content_twice_is_a_no_op(svc: QAService) -> None:
 def test_same_file_name_replaces_the_report(svc: QAService) -> None:
     first = svc.add_files([("jiuquan.txt", JIUQUAN)])
     old_id = first.changes[0].doc_id
-    second = svc.add_files([("jiuquan.txt", JIUQUAN_V2)])
+    with pytest.raises(ReplaceRefusedError, match=old_id):  # only when asked for
+        svc.add_files([("jiuquan.txt", JIUQUAN_V2)])
+    second = svc.add_files([("jiuquan.txt", JIUQUAN_V2)], replace=True)
     change = second.changes[0]
     assert change.status == "replaced" and change.previous_id == old_id and change.doc_id != old_id
     ids = [d.doc_id for d in svc.documents()]

@@ -17,6 +17,7 @@ __all__ = [
     "StorageError",
     "TimeBudgetError",
     "RequestCancelledError",
+    "ReplaceRefusedError",
 ]
 
 
@@ -72,9 +73,16 @@ class UnsupportedFileTypeError(IngestError):
 class StorageError(CppccError):
     """A store the service writes (the feedback database) cannot be read or written now: the disk
     is full, the file is damaged or cannot be opened. Says the cause; the next call tries again."""
+
+
 class TimeBudgetError(CppccError):
     """A request ran past its time budget and was stopped (HTTP 503: try again later)."""
 
 
 class RequestCancelledError(CppccError):
     """A request was stopped because its client went away; nobody is left to answer."""
+
+
+class ReplaceRefusedError(InputError):
+    """A report would replace an indexed one (same file name or doc id) without the caller
+    asking for a replacement (HTTP 409)."""

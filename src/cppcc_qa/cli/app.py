@@ -64,17 +64,21 @@ def add(
     title: Annotated[Optional[str], typer.Option(help="the report's title (default: inferred)")] = None,
     date: Annotated[Optional[str], typer.Option(help="date given: 2024, 2024-03 or 2024-03-05 (default: inferred)")] = None,
     kind: Annotated[Optional[str], typer.Option(help="kind, e.g. 政府工作报告 (default: inferred)")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="replace the indexed report with the same file name "
+                                                            "or doc id (refused without it)")] = False,
     embedder: EmbedderOpt = None,
     index_dir: IndexOpt = None,
 ) -> None:
-    """Add reports to the index, or replace the one with the same file name, without a rebuild."""
+    """Add reports to the index without a rebuild (with --replace, replacing the one with the
+    same file name or doc id)."""
     from cppcc_qa.ingest.corpus import collect_files
 
     files = [(f.name, f.read_bytes()) for f in collect_files(paths)]
     if not files:
         fail(f"no reports found in {', '.join(map(str, paths))}")
     meta = {"body": body, "title": title, "date": date, "kind": kind}
-    _print_update(service_for(settings_for(embedder, index_dir), warm=False).add_files(files, metadata=meta))
+    svc = service_for(settings_for(embedder, index_dir), warm=False)
+    _print_update(svc.add_files(files, metadata=meta, replace=replace))
 
 
 @app.command()

@@ -287,8 +287,9 @@ def rank_figures(terms: Sequence[tuple[str, float]], claim_text: str, unit: str,
 
 
 def _step(value: float) -> float:
-    """The place of the last non-zero digit: 260万 → 10万, 1.9万 → 1000, 400 → 100, 35 → 1."""
-    if value <= 0:
+    """The place of the last non-zero digit: 260万 → 10万, 1.9万 → 1000, 400 → 100, 35 → 1 (-35 → 1)."""
+    value = abs(value)
+    if value == 0 or not math.isfinite(value):
         return 1.0
     step = 10.0 ** math.floor(math.log10(value))
     for _ in range(12):

@@ -2,7 +2,9 @@
 
 `plan_additions` / `plan_removal` decide what changes: a report whose text is already indexed is
 a no-op ("already indexed as <doc_id>"); one with the source file name or the doc id of an
-indexed report replaces it (its old chunks go, its new ones come); anything else is added.
+indexed report replaces it (its old chunks go, its new ones come) when the caller says `replace`,
+and is refused (ReplaceRefusedError naming the report) otherwise, since a front matter `source:`
+or `doc_id:` must not silently take another report's place; anything else is added.
 `apply_plan` then makes the next index version in memory:
 
 - the chunks that stay keep the vectors FAISS already holds, read back with `reconstruct_n`.
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cppcc_qa.errors import CppccError, InputError, LibraryMismatchError, NotFoundError
+from cppcc_qa.errors import CppccError, InputError, LibraryMismatchError, NotFoundError, ReplaceRefusedError
 from cppcc_qa.indexing.build import IndexData, assemble_index, chunk_tokens, embed_chunks, term_counts
 from cppcc_qa.indexing.chunking import ChunkingConfig, chunk_document
 from cppcc_qa.indexing.embedders import Embedder
@@ -54,6 +56,7 @@ class Change:
     doc_id: str
     previous_id: str = ""
     message: str = ""
+    previous_title: str = ""  # the title of the report replaced
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -99,8 +102,18 @@ def _check_doc_id(doc: Document) -> None:
                          "'.', '_' and '-' (at most 120, starting with a letter or digit)")
 
 
-def plan_additions(existing: Sequence[Document], incoming: Sequence[Document]) -> Plan:
-    """What adding `incoming` to an index of `existing` reports changes (see the module doc)."""
+def _refuse_replacing(doc: Document, old: Document) -> None:
+    """ReplaceRefusedError: `doc` would take the place of the indexed report `old`."""
+    by = "doc id" if doc.doc_id == old.doc_id else "file name (source)"
+    raise ReplaceRefusedError(
+        f"{doc.source}: its {by} is that of the indexed report {old.doc_id} (“{old.title}”); to replace it, "
+        "say so (cppcc-qa add --replace, or the upload form field replace=true), else give it another "
+        f"{'doc_id' if by == 'doc id' else 'name'}")
+
+
+def plan_additions(existing: Sequence[Document], incoming: Sequence[Document], replace: bool = False) -> Plan:
+    """What adding `incoming` to an index of `existing` reports changes (see the module doc);
+    without `replace`, a report that would replace one is refused."""
     by_hash = {content_hash(d): d.doc_id for d in existing}
     ids = {d.doc_id for d in existing}
     by_source: dict[str, list[str]] = {}
@@ -124,13 +137,18 @@ def plan_additions(existing: Sequence[Document], incoming: Sequence[Document]) -
             raise InputError(f"{doc.source}: its name or doc id matches {len(olds)} indexed reports "
                              f"({', '.join(olds)}); remove the one it replaces first")
         old = olds[0] if olds else ""
+        old_title = ""
         if old:
+            old_doc = next(d for d in existing if d.doc_id == old)
+            if not replace:
+                _refuse_replacing(doc, old_doc)
+            old_title = old_doc.title
             remove.add(old)
             by_hash = {h: i for h, i in by_hash.items() if i != old}
         by_hash[digest] = doc.doc_id
         add.append(doc)
-        message = f"replaced {old} with {doc.doc_id}" if old else f"added as {doc.doc_id}"
-        changes.append(Change(doc.source, "replaced" if old else "added", doc.doc_id, old, message))
+        message = f"replaced {old} (“{old_title}”) with {doc.doc_id}" if old else f"added as {doc.doc_id}"
+        changes.append(Change(doc.source, "replaced" if old else "added", doc.doc_id, old, message, old_title))
     return Plan(tuple(add), frozenset(remove), tuple(changes))
 
 

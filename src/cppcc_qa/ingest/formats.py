@@ -13,10 +13,12 @@ import unicodedata
 import warnings
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 import filetype
 
-from cppcc_qa.errors import IngestError
+from cppcc_qa.errors import IngestError, UploadTooLargeError
+from cppcc_qa.ingest import bounds
 from cppcc_qa.ingest.cjk import Block, split_blocks, tidy_spaces
 
 __all__ = [
@@ -45,6 +47,9 @@ _LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\u2028\u2029\x85]")
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCK_TAGS = (*_HEADING_TAGS, "p", "li")
 _DROP_TAGS = ("script", "style", "nav", "noscript", "template")
+# pypdf's settings bounding what one stream may inflate to, by filter.
+_PDF_OUTPUT_LIMITS = ("zlib_maximum_output_length", "lzw_maximum_output_length", "run_length_maximum_output_length",
+                      "brotli_maximum_output_length", "array_based_stream_maximum_output_length")
 
 
 @dataclass(frozen=True)
@@ -134,15 +139,53 @@ def sniff(data: bytes) -> Sniffed:
     return Sniffed("text", "plain text", text)
 
 
+def _page_content_bytes(page: Any, pypdf: Any, number: int, name: str) -> int:
+    """How many bytes page `number`'s content streams inflate to, inflating no further than
+    MAX_PDF_PAGE_CONTENT_BYTES (pypdf caches what it inflated, so extraction reuses it)."""
+    limit = bounds.MAX_PDF_PAGE_CONTENT_BYTES
+    too_big = UploadTooLargeError(f"{name}: page {number}'s content inflates past {bounds.size_label(limit)}; "
+                                  f"a page may have at most {bounds.size_label(limit)} (a possible PDF bomb)")
+    contents = page.get("/Contents")
+    if contents is None:
+        return 0
+    contents = contents.get_object()
+    streams = [s.get_object() for s in contents] if isinstance(contents, list) else [contents]
+    total = 0
+    with pypdf.apply_configuration(**{key: limit + 1 for key in _PDF_OUTPUT_LIMITS}):
+        try:
+            for stream in streams:
+                total += len(stream.get_data())
+                if total > limit:
+                    raise too_big
+        except pypdf.errors.LimitReachedError as exc:
+            raise too_big from exc
+    return total
+
+
 def pdf_text(data: bytes, name: str) -> str:
-    """The text of every page, in content order (column-broken lines kept for `split_blocks`)."""
+    """The text of every page, in content order (column-broken lines kept for `split_blocks`),
+    within the bounds of `bounds` (pages, inflated content per page and in all, characters,
+    seconds): past one, UploadTooLargeError naming it."""
     import pypdf  # heavy; only needed for PDFs
 
+    budget = bounds.Budget(name)
+    pages: list[str] = []
     try:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise IngestError(f"{name}: the PDF is password-protected; send an unprotected copy")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > bounds.MAX_PDF_PAGES:
+            raise UploadTooLargeError(f"{name}: the PDF has {len(reader.pages)} pages; a report may have at most "
+                                      f"{bounds.MAX_PDF_PAGES} pages")
+        content = 0
+        for number, page in enumerate(reader.pages, 1):
+            content += _page_content_bytes(page, pypdf, number, name)
+            if content > bounds.MAX_PDF_CONTENT_BYTES:
+                raise UploadTooLargeError(
+                    f"{name}: the pages' content inflates past {bounds.size_label(bounds.MAX_PDF_CONTENT_BYTES)} "
+                    f"by page {number}; a PDF may have at most {bounds.size_label(bounds.MAX_PDF_CONTENT_BYTES)}")
+            pages.append(page.extract_text() or "")
+            budget.add(pages[-1])
     except IngestError:
         raise
     # pypdf raises a wide spread of types on damaged files (PdfReadError, ValueError, KeyError,
@@ -174,13 +217,27 @@ def _is_heading_style(style_name: str) -> bool:
     return name.startswith(("heading", "title", "标题"))
 
 
+def _check_docx_xml(data: bytes, name: str) -> None:
+    """UploadTooLargeError when the archive declares a word/document.xml larger than
+    MAX_DOCX_XML_BYTES (zipfile never inflates a member past its declared size)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        size = zf.getinfo("word/document.xml").file_size
+    if size > bounds.MAX_DOCX_XML_BYTES:
+        raise UploadTooLargeError(f"{name}: its text (word/document.xml) is {bounds.size_label(size)}; a Word "
+                                  f"report may have at most {bounds.size_label(bounds.MAX_DOCX_XML_BYTES)}")
+
+
 def docx_blocks(data: bytes, name: str) -> list[Block]:
     """Paragraphs of a Word file in order; Heading/Title styles become headings, table rows
-    paragraphs (cells joined by ' | ')."""
+    paragraphs (cells joined by ' | '). Refused (UploadTooLargeError) when its document.xml
+    declares more than MAX_DOCX_XML_BYTES (before python-docx parses it), or its text passes
+    MAX_REPORT_CHARS or MAX_EXTRACT_SECONDS."""
     import docx  # python-docx; only needed for Word files
     from docx.table import Table
 
+    budget = bounds.Budget(name)
     try:
+        _check_docx_xml(data, name)
         document = docx.Document(io.BytesIO(data))
         blocks: list[Block | None] = []
         for item in document.iter_inner_content():
@@ -189,9 +246,13 @@ def docx_blocks(data: bytes, name: str) -> list[Block]:
                     cells = [_para_text(c.text) for c in row.cells]
                     unique = [c for i, c in enumerate(cells) if c and c not in cells[:i]]
                     blocks.append(Block("para", " | ".join(unique)) if unique else None)
+                    budget.add(" | ".join(unique))
                 continue
             style = item.style.name if item.style is not None else ""
             blocks.append(_block("heading" if _is_heading_style(style or "") else "para", item.text))
+            budget.add(blocks[-1].text if blocks[-1] is not None else "")
+    except IngestError:
+        raise
     # python-docx surfaces damage as PackageNotFoundError, BadZipFile, KeyError, lxml syntax
     # errors...; all mean "not a readable .docx".
     except Exception as exc:

@@ -18,9 +18,10 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from cppcc_qa.errors import IngestError
+from cppcc_qa.errors import IngestError, UploadTooLargeError
+from cppcc_qa.ingest.bounds import MAX_REPORT_CHARS, check_report_chars
 from cppcc_qa.ingest.cjk import MAX_HEADING_CHARS, Block
-from cppcc_qa.ingest.docfile import parse_document
+from cppcc_qa.ingest.docfile import check_fields, parse_document
 from cppcc_qa.ingest.formats import Sniffed, clean_text, docx_blocks, html_blocks, pdf_text, sniff, text_blocks
 from cppcc_qa.ingest.metadata import infer_metadata
 from cppcc_qa.ingest.page import CAPTIONS_HEADING
@@ -53,6 +54,9 @@ _RENAME_TO = {"pdf": ".pdf", "docx": ".docx", "html": ".html", "text": ".txt"}
 # `cjk` uses for a heading, so a paragraph is never taken for a title.
 MAX_TITLE_CHARS = MAX_HEADING_CHARS
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+# HTML read at most: pages carry several times their text in markup; 20 times the text of the
+# longest report allowed parses in a few seconds.
+MAX_HTML_CHARS = 20 * MAX_REPORT_CHARS
 SLUG_MAX_CHARS = 40
 DOC_ID_HASH_CHARS = 8
 
@@ -185,6 +189,9 @@ def read_document(path: Path, data: bytes | None = None, overrides: dict[str, st
     elif kind == "text":
         body = render_blocks(text_blocks(found.text))
     elif kind == "html":
+        if len(found.text) > MAX_HTML_CHARS:  # before the parser builds its tree of it
+            raise UploadTooLargeError(f"{path.name}: the page has {len(found.text):,} characters of HTML; at most "
+                                      f"{MAX_HTML_CHARS:,} are read")
         body = render_blocks(html_blocks(clean_text(found.text)))
     elif kind == "pdf":
         body = render_blocks(text_blocks(pdf_text(data, path.name)))
@@ -192,7 +199,8 @@ def read_document(path: Path, data: bytes | None = None, overrides: dict[str, st
         body = render_blocks(docx_blocks(data, path.name))
     if not body.strip():
         raise IngestError(f"{path.name}: the file is empty (no text in it)")
-    given = {**meta, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    check_report_chars(len(body), path.name)
+    given = {**meta, **check_fields({k: v for k, v in (overrides or {}).items() if v is not None}, path.name)}
     committee = given.get("committee") or detect_committee(body)
     fallback = _title_from(body, path.stem)
     info = infer_metadata(body, path.stem, committee, {k: given[k] for k in _META_KEYS if k in given}, path.name,

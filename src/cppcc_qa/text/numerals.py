@@ -10,7 +10,10 @@ digits, qualifiers (余/多/近/约/以上...), units/classifiers, and offsets i
 Value convention: `Quantity.value` is the plain number with every magnitude applied, and a money
 unit is kept in yuan: "260余万元" → value 2600000.0, unit "元"; "91.69亿元" → 9169000000.0, unit
 "元"; "2.1万场次" → 21000.0, unit "场次". The expression as written stays in `surface`, so nothing is
-lost and values compare directly across "万元" and "亿元".
+lost and values compare directly across "万元" and "亿元". A minus sign ("-", "－" or "−") right
+before Arabic digits is part of the figure: "-35件" is -35, never 35 (a hyphen after a digit or a
+letter is a range or a code: "2018-2022年", "A-35"). Values are computed as Decimals and a number
+past MAX_FIGURE_DIGITS digits or MAX_FIGURE_VALUE is no figure at all.
 
 Running text is matched conservatively: a Chinese numeral counts only when a unit/classifier from
 `UNITS` follows it, when it is not inside a fixed word (`FIXED_WORDS`), not an ordinal (第一),
@@ -38,6 +41,14 @@ __all__ = [
     "normalize_numerals",
 ]
 
+#: Bounds of a figure (checked on the Decimal, before it becomes a float). A double holds 15
+#: significant decimal digits exactly (`sys.float_info.dig`), so an Arabic number with more digits
+#: cannot be a figure the checker compares; the longest digit run in the built-in and evaluation
+#: reports is 9 digits. The largest value there is 114万亿元 (1.14e14 yuan, a national GDP); 1e16
+#: leaves ~100x room. Past either bound a number is no figure: 400 digits used to become
+#: float('inf') and overflow the claim parser (a 500).
+MAX_FIGURE_DIGITS = 15
+MAX_FIGURE_VALUE = 10**16
 #: Magnitude words after Arabic digits (or after a qualifier: "260余万元").
 MAGNITUDES: dict[str, int] = {
     "万亿": 10**12, "千万": 10**7, "百万": 10**6, "亿": 10**8, "万": 10**4, "千": 10**3,
@@ -68,7 +79,10 @@ _LONE_ONE = "一"
 #: A trailing magnitude word stays a word when normalising, as reports write it ("30万元").
 _KEPT_MAGNITUDES = "万亿"
 _FULLWIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "％": "%"})
-_WORK_TABLE = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "％": "%", "．": "."})
+# Full-width digits and signs, and U+2212 MINUS SIGN, read as ASCII (one character for one, so
+# offsets into the work copy are offsets into the text).
+_WORK_TABLE = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "％": "%", "．": ".",
+                             "－": "-", "\u2212": "-"})
 
 
 def _alt(words: Iterable[str]) -> str:
@@ -83,7 +97,7 @@ _PATTERN = re.compile(
     r"(?:"
     rf"百分之(?:(?P<par>(?<![0-9.])(?<![A-Za-z_\-]){_AR})|(?P<pcn>{_CN}))"
     r"|"
-    rf"(?:(?P<ar>(?<![0-9.A-Za-z_\-]){_AR})|(?P<cn>(?<![{_CN_NUMERAL_CHARS}0-9.]){_CN}))"
+    rf"(?:(?P<ar>(?<![0-9.A-Za-z_\-])-?{_AR})|(?P<cn>(?<![{_CN_NUMERAL_CHARS}0-9.]){_CN}))"
     r"(?P<q1>余|多)?"
     rf"(?P<mag>{_alt(MAGNITUDES)})?"
     r"(?P<q2>余|多)?"
@@ -143,7 +157,10 @@ def _cn_value(numeral: str) -> Decimal | None:
 
 
 def _ar_value(digits: str) -> Decimal | None:
-    """The value of Arabic digits with optional thousands separators and decimals."""
+    """The value of Arabic digits with an optional minus sign, thousands separators and
+    decimals; None past MAX_FIGURE_DIGITS digits (no figure)."""
+    if sum(c.isdigit() for c in digits) > MAX_FIGURE_DIGITS:
+        return None
     try:
         return Decimal(digits.replace(",", ""))
     except InvalidOperation:
@@ -207,6 +224,8 @@ def _candidate(m: re.Match[str], text: str, work: str, strict: bool) -> _Candida
             return None  # a code such as 5G, not a quantity
     qualifier = prefix or m.group("q1") or m.group("q2") or m.group("post") or ""
     total = value * MAGNITUDES.get(mag, 1)
+    if abs(total) >= MAX_FIGURE_VALUE:
+        return None
     quantity = Quantity(float(total), unit, qualifier, text[start:end])
     cn_span = (num_start, num_end) if name == "cn" else None
     return _Candidate(QuantityMatch(start, end, quantity), cn_span, is_percent)
