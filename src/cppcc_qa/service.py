@@ -357,10 +357,12 @@ class QAService:
         return LibraryUpdate(data.version, plan.changes, True, len(data.documents), len(data.chunks))
 
     # -- answering ---------------------------------------------------------------------------
-    def parse(self, question: str, history: Sequence[Turn] = (), st: _State | None = None) -> ParsedQuestion:
+    def parse(self, question: str, history: Sequence[Turn] = (), st: _State | None = None,
+              max_chars: int | None = None) -> ParsedQuestion:
         """The question resolved against `st` (the request's state; the current one if None), in
-        the light of the newest earlier turns that fit the history limits (`recent_turns`)."""
-        q = validate_question(question, self.settings.max_question_chars)
+        the light of the newest earlier turns that fit the history limits (`recent_turns`).
+        `max_chars` is the length limit when the text is a claim (settings.max_claim_chars)."""
+        q = validate_question(question, max_chars or self.settings.max_question_chars)
         turns = recent_turns(history, self.settings.max_history_turns, self.settings.max_history_chars)
         turns = tuple(Turn(validate_question(t.question, self.settings.max_question_chars), t.answer) for t in turns)
         st = st or self.state()

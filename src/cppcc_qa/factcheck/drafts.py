@@ -118,7 +118,7 @@ def _committees_named(verifier: Verifier, text: str) -> tuple[str, ...]:
     """The committee a piece of the draft names last (none when it names none or is blank)."""
     limit = verifier.engine.max_question_chars
     try:
-        return tuple(verifier.engine.parse(text[-limit:]).committees)[-1:]
+        return tuple(verifier.engine.parse(text[-limit:], max_chars=limit).committees)[-1:]
     except InputError:
         return ()
 

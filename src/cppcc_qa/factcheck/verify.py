@@ -81,7 +81,8 @@ class Engine(Protocol):
 
     def state(self) -> EngineState: ...
 
-    def parse(self, question: str, history: Sequence[Turn] = (), st: Any = None) -> ParsedQuestion: ...
+    def parse(self, question: str, history: Sequence[Turn] = (), st: Any = None,
+              max_chars: int | None = None) -> ParsedQuestion: ...
 
     def citation_for(self, hit: Hit, n: int, quote_start: int, quote_end: int) -> Citation: ...
 
@@ -223,7 +224,7 @@ class Verifier:
         used when the claim names none."""
         claim = clean_text(claim, "说法/claim", self.engine.max_question_chars, example="武威市政协委员调结案件35件。")
         st = self.engine.state()  # one index version for the whole verdict, even if a new one lands
-        parsed = self.engine.parse(claim, st=st)
+        parsed = self.engine.parse(claim, st=st, max_chars=self.engine.max_question_chars)
         facts = self.facts(st.index)
         text = parsed.normalized
         committees = named_outside_titles(text, parsed.committees) or tuple(c for c in context if c in facts.committees)
