@@ -84,6 +84,15 @@ def test_a_sign_is_part_of_a_figure() -> None:
     assert interval(-35.0, "余") == (-35.0, -34.0)
 
 
+@pytest.mark.parametrize(("text", "values"), [
+    ("国内生产总值增长6%－6.5%", [6.0, 6.5]),  # the 2019 government work report's target range
+    ("投资3万-5万元", [30000.0, 50000.0]),
+    ("2018年-2022年", [2018.0, 2022.0]),
+])
+def test_a_dash_right_after_a_figure_is_a_range_not_a_sign(text: str, values: list[float]) -> None:
+    assert [m.quantity.value for m in find_quantities(text)] == values
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(digits=st.text(alphabet="0123456789.,-−万亿千百十九两", min_size=1, max_size=600),
        unit=st.sampled_from(["件", "万元", "%", "", "年", "亿元以上"]))

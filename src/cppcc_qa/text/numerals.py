@@ -12,7 +12,8 @@ unit is kept in yuan: "260余万元" → value 2600000.0, unit "元"; "91.69亿�
 "元"; "2.1万场次" → 21000.0, unit "场次". The expression as written stays in `surface`, so nothing is
 lost and values compare directly across "万元" and "亿元". A minus sign ("-", "－" or "−") right
 before Arabic digits is part of the figure: "-35件" is -35, never 35 (a hyphen after a digit or a
-letter is a range or a code: "2018-2022年", "A-35"). Values are computed as Decimals and a number
+letter is a range or a code: "2018-2022年", "A-35"; so is one right after a figure:
+"6%－6.5%", "3万-5万元", "2018年-2022年"). Values are computed as Decimals and a number
 past MAX_FIGURE_DIGITS digits or MAX_FIGURE_VALUE is no figure at all.
 
 Running text is matched conservatively: a Chinese numeral counts only when a unit/classifier from
@@ -196,11 +197,17 @@ def _cn_rejected(work: str, start: int, end: int, unit: str, numeral: str) -> bo
     return _in_fixed_word(work, start, end)
 
 
-def _candidate(m: re.Match[str], text: str, work: str, strict: bool) -> _Candidate | None:
-    """Turn one regex match into a candidate, or None when a running-text rule rejects it."""
+def _candidate(m: re.Match[str], text: str, work: str, strict: bool, figure_end: int = -1) -> _Candidate | None:
+    """Turn one regex match into a candidate, or None when a running-text rule rejects it.
+    `figure_end` is where the figure before it ends: a dash right after a figure joins a range
+    ("6%-6.5%", "3万-5万元"), it is no minus sign of the next one."""
     name = next(g for g in ("par", "pcn", "ar", "cn") if m.group(g) is not None)
     num_start, num_end = m.span(name)
     numeral = m.group(name)
+    start = m.start()
+    if name == "ar" and numeral.startswith("-") and figure_end >= 0 and not work[figure_end:num_start].strip():
+        numeral, num_start = numeral[1:], num_start + 1
+        start = max(start, num_start)
     value = _cn_value(numeral) if name in ("pcn", "cn") else _ar_value(numeral)
     if value is None:
         return None
@@ -208,7 +215,7 @@ def _candidate(m: re.Match[str], text: str, work: str, strict: bool) -> _Candida
     raw_unit = "" if is_percent else (m.group("unit") or "")
     unit = "%" if is_percent else UNIT_ALIASES.get(raw_unit, raw_unit)
     mag = "" if is_percent else (m.group("mag") or "")
-    start, end = m.start(), m.end()
+    end = m.end()
     prefix = m.group("pre") or ""
     if strict:
         if prefix and _prefix_is_word(work, start, prefix):
@@ -234,9 +241,11 @@ def _candidate(m: re.Match[str], text: str, work: str, strict: bool) -> _Candida
 def _scan(text: str, strict: bool) -> Iterator[_Candidate]:
     """All candidates in `text`, left to right, never overlapping."""
     work = text.translate(_WORK_TABLE)
+    figure_end = -1
     for m in _PATTERN.finditer(work):
-        cand = _candidate(m, text, work, strict)
+        cand = _candidate(m, text, work, strict, figure_end)
         if cand is not None:
+            figure_end = cand.match.end
             yield cand
 
 
