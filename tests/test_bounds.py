@@ -164,6 +164,9 @@ class SlowService:
     def warm_up(self) -> None:
         return None
 
+    def work_size(self, question: str, history: tuple[Turn, ...] = ()) -> int:
+        return len(question) + sum(len(t.question) for t in history)
+
     def ask(self, question: str, history: tuple[Turn, ...] = (), budget: Budget | None = None) -> Answer:
         self.started.set()
         try:

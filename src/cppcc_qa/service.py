@@ -368,6 +368,12 @@ class QAService:
         st = st or self.state()
         return resolve_history(q, turns, st.directory, self._translator(st))
 
+    def work_size(self, question: str, history: Sequence[Turn] = ()) -> int:
+        """How many characters answering would parse: the question and the earlier turns `parse`
+        reads (the API sends long requests to their own lane by it)."""
+        turns = recent_turns(history, self.settings.max_history_turns, self.settings.max_history_chars)
+        return len(question) + sum(len(t.question) for t in turns)
+
     def _searched(self, text: str) -> str:
         """`text` cut to what one search embeds or BM25-scores (settings.max_embed_chars): a
         follow-up's retrieval text carries the earlier questions' words after its own."""

@@ -25,7 +25,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
-from cppcc_qa.answer.question import recent_turns
 from cppcc_qa.api.bounded import run_bounded
 from cppcc_qa.api.docs import install_offline_docs
 from cppcc_qa.api.feedback import FeedbackEntry, FeedbackStore
@@ -132,6 +131,7 @@ class AnswerService(Protocol):
     def warm_up(self) -> None: ...
     def ask(self, question: str, history: tuple[Turn, ...] = (), budget: Budget | None = None) -> Answer: ...
     def passage(self, passage_id: str, version: str | None = None) -> Any: ...
+    def work_size(self, question: str, history: tuple[Turn, ...] = ()) -> int: ...
     def documents(self) -> list[Document]: ...
     def health(self) -> dict[str, Any]: ...
     def add_files(self, files: list[tuple[str | None, bytes]], max_bytes: int | None = None,
@@ -296,11 +296,10 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     async def ask(body: AskRequest, request: Request) -> Any:
         # in a worker thread, within settings.ask_time_budget_s (503 past it), stopped when the
         # client goes away (api/bounded.py); streamed answers too, as they are composed first
-        read = recent_turns(body.turns(), settings.max_history_turns, settings.max_history_chars)
-        size = len(body.question) + sum(len(t.question) for t in read)  # what the service will parse
-        answer = await run_bounded(request, lambda budget: svc(request).ask(body.question, body.turns(), budget),
-                                   settings.ask_time_budget_s,
-                                   heavy_lane if size > settings.heavy_request_chars else None)
+        service, turns = svc(request), body.turns()
+        heavy = service.work_size(body.question, turns) > settings.heavy_request_chars
+        answer = await run_bounded(request, lambda budget: service.ask(body.question, turns, budget),
+                                   settings.ask_time_budget_s, heavy_lane if heavy else None)
         if body.stream or "text/event-stream" in request.headers.get("accept", ""):
             return EventSourceResponse(answer_events(answer))
         return answer.to_dict()

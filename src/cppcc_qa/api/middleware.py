@@ -41,6 +41,31 @@ async def _send_error(send: Send, status: int, code: str, message: str,
     await send({"type": "http.response.body", "body": body})
 
 
+async def _send_exception(send: Send, exc: HTTPException) -> None:
+    """One of our own HTTPExceptions (it has a `code`) as the error answer, with its headers."""
+    await _send_error(send, exc.status_code, getattr(exc, "code", "http_error"), exc.detail,
+                      [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()])
+
+
+async def _run_guarded(app: ASGIApp, scope: Scope, receive: Receive, send: Send,
+                       errors: type[HTTPException]) -> None:
+    """Run `app` with a checking `receive`: an `errors` exception raised from it (a body too large
+    or too late) becomes its error answer, unless the app has already begun its response."""
+    started = False
+
+    async def watched_send(message: Message) -> None:
+        nonlocal started
+        started = started or message["type"] == "http.response.start"
+        await send(message)
+
+    try:
+        await app(scope, receive, watched_send)
+    except errors as exc:
+        if started:
+            raise
+        await _send_exception(send, exc)
+
+
 class TokenBucket:
     """`per_minute` requests per client per minute, with bursts up to the same number, for at most
     `max_clients` clients: the least recently seen is forgotten first (it starts again with a full
@@ -132,7 +157,6 @@ class BodySizeLimit:
             await self._reject(send, limit)
             return
         seen = 0
-        started = False
 
         async def counted_receive() -> Message:
             nonlocal seen
@@ -143,21 +167,10 @@ class BodySizeLimit:
                     raise BodyTooLarge(limit)
             return message
 
-        async def watched_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, watched_send)
-        except BodyTooLarge:
-            if started:
-                raise
-            await self._reject(send, limit)
+        await _run_guarded(self.app, scope, counted_receive, send, BodyTooLarge)
 
     async def _reject(self, send: Send, limit: int) -> None:
-        exc = BodyTooLarge(limit)
-        await _send_error(send, exc.status_code, exc.code, exc.detail)
+        await _send_exception(send, BodyTooLarge(limit))
 
 
 class BodyTimedOut(HTTPException):
@@ -190,7 +203,6 @@ class BodyTimeout:
         limit = self.path_seconds.get(scope["path"], self.seconds)
         deadline = time.monotonic() + limit
         complete = False
-        started = False
 
         async def timed_receive() -> Message:
             nonlocal complete
@@ -204,18 +216,7 @@ class BodyTimeout:
             complete = message["type"] != "http.request" or not message.get("more_body", False)
             return message
 
-        async def watched_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, timed_receive, watched_send)
-        except BodyTimedOut as exc:
-            if started:
-                raise
-            await _send_error(send, exc.status_code, exc.code, exc.detail,
-                              [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()])
+        await _run_guarded(self.app, scope, timed_receive, send, BodyTimedOut)
 
 
 # The page loads nothing from elsewhere; say so to the browser. (Not on /docs, whose Swagger UI
