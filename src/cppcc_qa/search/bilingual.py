@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -48,13 +48,19 @@ def _sense_words(sense: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Dictionary:
-    """Corpus terms by the stem of an English word in one of their short senses."""
+    """Corpus terms (rows of the lexicon it was built from) by the stem of an English word in
+    one of their short senses."""
 
-    by_stem: dict[str, tuple[str, ...]]
+    terms: tuple[str, ...]
+    by_stem: dict[str, tuple[int, ...]]
+
+    def rows(self, word: str) -> tuple[int, ...]:
+        """The lexicon rows of the terms `word` (lower case) can stand for, in corpus order."""
+        return self.by_stem.get(stem(word), ())
 
     def candidates(self, word: str) -> tuple[str, ...]:
-        """The corpus terms `word` (lower case) can stand for, in corpus order; () if none."""
-        return self.by_stem.get(stem(word), ())
+        """The corpus terms `word` can stand for, in corpus order; () if none."""
+        return tuple(self.terms[i] for i in self.rows(word))
 
 
 def _entries() -> Iterable[tuple[str, str, list[str]]]:
@@ -67,11 +73,11 @@ def _entries() -> Iterable[tuple[str, str, list[str]]]:
                 yield m.group(1), m.group(2), m.group(3).split("/")
 
 
-def build_dictionary(terms: Iterable[str]) -> Dictionary:
-    """The dictionary of `terms` (the corpus lexicon, most frequent first), read from CC-CEDICT
+def build_dictionary(terms: Sequence[str]) -> Dictionary:
+    """The dictionary of `terms` (the corpus lexicon's, most frequent first), read from CC-CEDICT
     (about a second)."""
     order = {t: i for i, t in enumerate(terms)}
-    found: dict[str, set[str]] = {}
+    found: dict[str, set[int]] = {}
     for trad, simp, senses in _entries():
         term = simp if simp in order else trad if trad in order else None
         if term is None:
@@ -80,5 +86,5 @@ def build_dictionary(terms: Iterable[str]) -> Dictionary:
             words = _sense_words(sense)
             if 1 <= len(words) <= MAX_SENSE_WORDS:
                 for w in words:
-                    found.setdefault(stem(w), set()).add(term)
-    return Dictionary({s: tuple(sorted(ts, key=order.__getitem__)) for s, ts in found.items()})
+                    found.setdefault(stem(w), set()).add(order[term])
+    return Dictionary(tuple(terms), {s: tuple(sorted(rows)) for s, rows in found.items()})

@@ -44,7 +44,8 @@ class Translation:
 def translate(lexicon: Lexicon, english: str, embed: Callable[[list[str]], np.ndarray],
               skip: Sequence[str] = (), dictionary: Dictionary | None = None) -> Translation:
     """Chinese corpus terms for the content words of an English question, and the words that
-    have no counterpart in the corpus (a sign the reports may not cover the question)."""
+    have no counterpart in the corpus (a sign the reports may not cover the question).
+    `dictionary` must be built from `lexicon.terms` (its rows are the lexicon's)."""
     known, rest = default_glossary().english(english)  # work-report phrases first ("foreign investment")
     words = [w for w in re.findall(r"[a-z]+", rest) if w not in EN_STOPWORDS and w not in skip]
     if not words or len(lexicon.terms) == 0:
@@ -58,16 +59,15 @@ def translate(lexicon: Lexicon, english: str, embed: Callable[[list[str]], np.nd
     out: list[str] = list(known)
     matched: set[str] = set()
     alternatives: list[Equivalent] = []
-    column = {t: i for i, t in enumerate(lexicon.terms)} if dictionary is not None else {}
     for phrase, row, j in zip(phrases, sims, best):
-        meant = dictionary.candidates(phrase) if dictionary is not None and " " not in phrase else ()
-        meant = tuple(t for t in meant if t in column)
+        # a dictionary word: the encoder picks which of its corpus terms stands for it
+        meant = dictionary.rows(phrase) if dictionary is not None and " " not in phrase else ()
         if meant:
-            rep = max(meant, key=lambda t: float(row[column[t]]))
+            rep = lexicon.terms[max(meant, key=lambda i: float(row[i]))]
             matched.add(phrase)
             if rep not in out:
                 out.append(rep)
-            alternatives.append((rep, tuple(t for t in meant if t != rep)))
+            alternatives.append((rep, tuple(lexicon.terms[i] for i in meant if lexicon.terms[i] != rep)))
         elif row[j] >= MIN_TERM_SIMILARITY:
             if " " not in phrase:  # a pair ("annual budget" → 年度) does not vouch for each word
                 matched.add(phrase)
