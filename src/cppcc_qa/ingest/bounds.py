@@ -16,7 +16,7 @@ import time
 from cppcc_qa.errors import UploadTooLargeError
 
 __all__ = ["MAX_REPORT_CHARS", "MAX_PDF_PAGES", "MAX_PDF_PAGE_CONTENT_BYTES", "MAX_PDF_CONTENT_BYTES",
-           "MAX_DOCX_XML_BYTES", "MAX_EXTRACT_SECONDS", "Budget", "size_label", "check_report_chars"]
+           "MAX_DOCX_XML_BYTES", "MAX_EXTRACT_SECONDS", "ExtractionBudget", "size_label", "check_report_chars"]
 
 #: Characters of text one report may have. The longest real report here (the 2019 government
 #: work report) has 20,889; five times that is ~600 chunks, minutes of embedding on one core
@@ -48,8 +48,9 @@ def check_report_chars(count: int, name: str) -> None:
                                   f"at most {MAX_REPORT_CHARS:,} characters (send a longer one in parts)")
 
 
-class Budget:
-    """The characters and seconds left to the extraction of one file (stateful: it counts)."""
+class ExtractionBudget:
+    """The characters and seconds left to the extraction of one file (stateful: it counts; not
+    the request's `cppcc_qa.budget.Budget`, which ends an answer, not a file)."""
 
     def __init__(self, name: str) -> None:
         self.name = name

@@ -65,12 +65,10 @@ def _refuse_anchors(head: str, source: str) -> None:
     """IngestError if the YAML `head` holds an anchor (&a) or an alias (*a), read from the event
     stream, which never expands anything."""
     for event in yaml.parse(head, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent):
-            raise IngestError(f"{source}: front matter uses a YAML anchor or alias (*{event.anchor}), which "
-                              "reports have no use for (they can expand a few bytes into megabytes); write each value out")
-        anchor = getattr(event, "anchor", None)
+        anchor = getattr(event, "anchor", None)  # an alias event names the anchor it repeats
         if anchor is not None:
-            raise IngestError(f"{source}: front matter uses a YAML anchor or alias (&{anchor}), which "
+            mark = "*" if isinstance(event, yaml.AliasEvent) else "&"
+            raise IngestError(f"{source}: front matter uses a YAML anchor or alias ({mark}{anchor}), which "
                               "reports have no use for (they can expand a few bytes into megabytes); write each value out")
 
 

@@ -168,7 +168,7 @@ def pdf_text(data: bytes, name: str) -> str:
     seconds): past one, UploadTooLargeError naming it."""
     import pypdf  # heavy; only needed for PDFs
 
-    budget = bounds.Budget(name)
+    budget = bounds.ExtractionBudget(name)
     pages: list[str] = []
     try:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
@@ -235,7 +235,7 @@ def docx_blocks(data: bytes, name: str) -> list[Block]:
     import docx  # python-docx; only needed for Word files
     from docx.table import Table
 
-    budget = bounds.Budget(name)
+    budget = bounds.ExtractionBudget(name)
     try:
         _check_docx_xml(data, name)
         document = docx.Document(io.BytesIO(data))
