@@ -21,8 +21,6 @@ import argparse
 import json
 import os
 import random
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -32,12 +30,11 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import GOLD, ROOT, free_port, machine, pct, rss_mib
+from load import GOLD, ROOT, Server, free_port, machine, pct, rss_mib
 
 TARGET_P95_MS = 250.0
 HOSTILE_CLIENTS = 16
 PROBE_CHARS = 1000  # the probe's question and history turns
-STARTUP_TIMEOUT_S = 180.0
 REQUEST_TIMEOUT_S = 60.0
 
 
@@ -85,41 +82,14 @@ def worst_in_process(index_dir: Path | None, chars: list[str], reps: int = 5) ->
     return {"reps": reps, "cpu_ms_max": round(max(out), 1), "cpu_ms_median": round(sorted(out)[reps // 2], 1)}
 
 
-class Server:
+def serve(port: int, index_dir: Path | None) -> Server:
     """`cppcc-qa serve` on 127.0.0.1:`port` (rate limit raised so it cannot trip)."""
-
-    def __init__(self, port: int, index_dir: Path | None) -> None:
-        env = {**os.environ, "CPPCC_QA_RATE_LIMIT_PER_MINUTE": str(10**9),
-               "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-        args = [sys.executable, "-m", "cppcc_qa.cli.app", "serve", "--host", "127.0.0.1", "--port", str(port)]
-        if index_dir:
-            args += ["--index-dir", str(index_dir)]
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True)
-
-    def wait_ready(self) -> dict:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"server exited with {self.proc.returncode}: {self.proc.stderr.read()[-2000:]}")
-            try:
-                r = httpx.get(f"{self.url}/api/health", timeout=5)
-                if r.status_code == 200:
-                    return r.json()
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise SystemExit("server did not become ready")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+    env = {**os.environ, "CPPCC_QA_RATE_LIMIT_PER_MINUTE": str(10**9),
+           "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    args = [sys.executable, "-m", "cppcc_qa.cli.app", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if index_dir:
+        args += ["--index-dir", str(index_dir)]
+    return Server(port, env, args)
 
 
 def phase(url: str, seconds: float, normal_clients: int, questions: list[str], make_hostile) -> dict:
@@ -187,7 +157,7 @@ def main() -> None:
                     "command": "bench/hostile.py " + " ".join(sys.argv[1:]),
                     "worst_accepted_in_process": worst_in_process(args.index_dir, chars)}
     print(json.dumps(result, ensure_ascii=False), flush=True)
-    server = Server(free_port(), args.index_dir)
+    server = serve(free_port(), args.index_dir)
     try:
         health = server.wait_ready()
         result["limits"] = health.get("limits")

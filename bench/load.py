@@ -107,12 +107,14 @@ class Results:
 class Server:
     """uvicorn running the app, started and stopped by this script (its own pid only)."""
 
-    def __init__(self, port: int, env: dict[str, str]) -> None:
+    def __init__(self, port: int, env: dict[str, str], command: list[str] | None = None) -> None:
+        """uvicorn on the app factory, or `command` (another way of serving it on `port`)."""
         self.port = port
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "cppcc_qa.api.app:app_from_env", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning", "--no-access-log", "--no-proxy-headers"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        command = command or [
+            sys.executable, "-m", "uvicorn", "cppcc_qa.api.app:app_from_env", "--factory", "--host", "127.0.0.1",
+            "--port", str(port), "--log-level", "warning", "--no-access-log", "--no-proxy-headers"]
+        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True)
 
     @property
     def url(self) -> str:
