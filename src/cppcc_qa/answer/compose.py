@@ -20,7 +20,7 @@ from cppcc_qa.answer.arithmetic import Operation, Result, assign, compute, opera
 from cppcc_qa.answer.model import ScorerModel
 from cppcc_qa.answer.prompts import Replies
 from cppcc_qa.answer.question import ParsedQuestion
-from cppcc_qa.answer.scoring import NAME_RE, Candidate, counts_in, score_candidates
+from cppcc_qa.answer.scoring import NAME_RE, SIGNALS, Candidate, counts_in, score_candidates
 from cppcc_qa.ingest.metadata import display_name
 from cppcc_qa.records import Computed, Hit
 from cppcc_qa.search.wordsim import SoftMatch, WordVectors
@@ -39,6 +39,9 @@ MIN_ITEM_CHARS = 4  # an item shorter than this ("9个") is quoted with its whol
 NEW_TOPIC_SHARE = 0.15  # a further part must bring this share of the question's topic weight
 MULTI_CONTEXT_BUDGET = 20  # leading context per part when a reply has several
 OVERVIEW_MAX_CHARS = 160  # headings of an overview beyond this many characters are shortened
+#: A clause of purpose or result, which depends on the clause before it: "以…" (so as to; not
+#: 以来/以上/以下…), "从而/进而/以便/为了/确保/力争…".
+_DEPENDENT = re.compile(r"(?:以(?![来上下后前内外及])|从而|进而|以便|为了|确保|力争)")
 ECHO_NEW_TERMS = 3  # a clause repeating the question's figures answers "哪个" only with this many words of its own
 SAID_SHARE = 0.6  # a clause this much of whose character pairs an earlier answer holds was said there
 COMPUTE_SENTENCES = 3  # sentences of the best candidates searched for the operands of a computation
@@ -96,6 +99,35 @@ def _said_before(clause: str, earlier: str) -> bool:
 def _renumber(text: str, offset: int) -> str:
     """Citation marks [n] of a part moved on by `offset` ([1] → [3] after two earlier sources)."""
     return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", text)
+
+
+_ASKED_AT = SIGNALS.index("asked_fit")
+
+
+def reattach(cands: list[Candidate]) -> list[Candidate]:
+    """Within one sentence, the figure the question's action word stands beside takes the
+    sentence's best score: "立案了多少件提案" over "收到提案163件，经审查立案148件" scores the
+    sentence by its words, and of its figures 148 is the one 立案 counts. The others keep at most
+    the attached figure's own score, so the sentence no longer answers with them."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, c in enumerate(cands):
+        if c.quantity is not None and len(c.signals) > _ASKED_AT:
+            groups.setdefault((c.hit_rank, c.sentence.start), []).append(i)
+    out = list(cands)
+    for members in groups.values():
+        fits = {i: cands[i].signals[_ASKED_AT] for i in members}
+        attached = {cands[i].quantity.quantity.surface for i in members if fits[i] == 1.0}  # type: ignore[union-attr]
+        top = max(members, key=lambda i: cands[i].score)
+        if len(attached) != 1 or fits[top] != -1.0:
+            continue
+        mine = [i for i in members if fits[i] == 1.0]
+        own = max(cands[i].score for i in mine)
+        for i in members:
+            if fits[i] == 1.0:
+                out[i] = replace(cands[i], score=cands[top].score)
+            elif fits[i] == -1.0:
+                out[i] = replace(cands[i], score=min(cands[i].score, own))
+    return out
 
 
 class ExtractiveComposer:
@@ -202,7 +234,10 @@ class ExtractiveComposer:
     # -- wording -----------------------------------------------------------------------------
     def _span(self, cand: Candidate, budget: int, whole: bool = False) -> tuple[str, int, int]:
         """The reply's words: the answering clause, led by as much of its sentence as fits. A
-        figure listed with others is quoted alone unless `whole` (a question asking for several)."""
+        figure listed with others is quoted alone unless `whole` (a question asking for several).
+        A clause of purpose or result ("…平台，以数字化建设赋能…", "从而…", "确保…") is led by the
+        clause it depends on whatever the budget (up to twice it): alone it says why, not what was
+        done."""
         clauses = [
             Span(cand.sentence.start + c.start, cand.sentence.start + c.end, c.text)
             for c in split_clauses(cand.sentence.text)
@@ -227,6 +262,11 @@ class ExtractiveComposer:
             gap = False
             start = c.start
             used += len(c.text)
+        if len(parts) == 1 and idx > 0 and unit is None and _DEPENDENT.match(cand.clause.text):
+            before = clauses[idx - 1]
+            if len(before.text) <= 2 * budget:
+                parts.insert(0, before.text + "，")
+                start = before.start
         return "".join(parts), start, end
 
     @staticmethod
@@ -280,7 +320,7 @@ class ExtractiveComposer:
             cands = self._check_english(q, hits, cands)
         if self.model is not None:
             model = self.model
-            cands = [replace(c, score=model.prob(c.signals)) for c in cands]
+            cands = reattach([replace(c, score=model.prob(c.signals)) for c in cands])
         return cands, list(hits), ""
 
     def floor(self, q: ParsedQuestion) -> float:

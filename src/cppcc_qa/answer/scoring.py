@@ -21,7 +21,7 @@ from cppcc_qa.records import Hit
 from cppcc_qa.search.wordsim import SoftMatch
 from cppcc_qa.settings import ScoringConfig
 from cppcc_qa.text.glossary import covered
-from cppcc_qa.text.measure import counted_terms, coverage
+from cppcc_qa.text.measure import asked_action, counted_terms, coverage
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities
 from cppcc_qa.text.periods import Period, is_year, resolve, section_period
 from cppcc_qa.text.spans import Span, split_clauses, split_sentences
@@ -73,13 +73,14 @@ class Candidate:
 #: question bank (evaluation/fit.py). "_soft" variants credit words of like meaning (wordsim.py);
 #: the "_gap" ones compare a candidate with the best of its question, the "_margin" ones with the
 #: best candidate giving another answer, and "agreeing_passages" counts other passages giving the
-#: same one; "echoes_question" says the figure is one the question itself gives ("那23个项目里…").
+#: same one; "echoes_question" says the figure is one the question itself gives ("那23个项目里…");
+#: "asked_fit" whether the clause holds the action the figure is asked by (`asked_fit`).
 SIGNALS: tuple[str, ...] = (
     "clause_recall", "sentence_recall", "clause_recall_soft", "sentence_recall_soft",
     "measure_precision", "measure_precision_soft", "numeric", "shape", "named", "type_fit",
     "passage_rank", "dense_rank", "bm25_rank", "dense_cosine", "time_match", "time_unknown",
     "years_behind", "unit_exact", "other_figures", "absent_missing", "english", "followup",
-    "hand_score", "target_match", "echoes_question", "hand_gap", "recall_gap", "hand_margin", "precision_margin",
+    "hand_score", "target_match", "echoes_question", "asked_fit", "hand_gap", "recall_gap", "hand_margin", "precision_margin",
     "agreeing_passages",
 )
 
@@ -229,6 +230,26 @@ def measure_precision(terms: Sequence[str], question: str, idf: Callable[[str], 
     return coverage(terms, credit, idf)
 
 
+#: `asked_fit` of a question with no asked action, or of a candidate that is no figure.
+ASKED_NONE = 0.5
+
+
+def asked_fit(asked: str, clause: str, rivals: Sequence[str], soft_sim: float, cfg: ScoringConfig) -> float:
+    """Whether a figure's clause holds the action the question asks it by (`asked_action`): 1 when
+    it does, 0.75 for a word of like meaning or a near miss, −1 when the word stands instead in
+    one of `rivals`, the other clauses of the sentence that hold figures of their own ("收到提案
+    163件，立案148件" for "立案了多少"), 0 when neither; `ASKED_NONE` when the question names none."""
+    if not asked:
+        return ASKED_NONE
+    if asked in clause:
+        return 1.0
+    if any(asked in r for r in rivals):
+        return -1.0
+    if _near_miss(asked, clause) or soft_credit(soft_sim, cfg) > 0:
+        return 0.75
+    return 0.0
+
+
 def _no_year(doc_id: str) -> int | None:
     return None
 
@@ -252,6 +273,7 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
     latest = max(years_known, default=None)
     context = " ".join([q.context_text, q.normalized, *(v for _, vs in q.equivalents for v in vs)])
     targets = asked_kinds(q.focus_text)
+    action = asked_action(q.focus_text) if q.qtype == "numeric" and not q.english else ""
     inv = lambda r: 1.0 / r if r else 0.0  # noqa: E731
     raw: list[tuple[Candidate, list[float]]] = []
     for rank, hit in enumerate(hits[: cfg.passages]):
@@ -293,7 +315,9 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
             where = covered(sent.text + hit.chunk.section, q.equivalents)
             sent_strict = _weighted_cover(focus, where, idf)
             sent_rec = _weighted_cover(focus, where, idf, soft, cfg) if soft is not None else sent_strict
-            for cl in split_clauses(sent.text):
+            clauses = split_clauses(sent.text)
+            with_figures = [covered(c.text, q.equivalents) for c in clauses if action and counts_in(c.text)]
+            for cl in clauses:
                 clause = Span(sent.start + cl.start, sent.start + cl.end, cl.text)
                 cl_seen = covered(clause.text, q.equivalents)
                 cl_strict = _weighted_cover(focus, cl_seen, idf)
@@ -319,8 +343,11 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
                             continue
                         hand = 0.6 * base + 0.4 * prec + prior
                         exact = float(not q.unit or q.unit == qm.quantity.unit)
+                        cl_asked = covered(clause.text, q.equivalents)
+                        sim = soft.to_text(action, cl_asked) if soft is not None and action else 0.0
                         sig = [*common, prec_strict, prec, 1.0, 0.0, 0.0, 1.0, *tail, exact, float(len(counts) - 1),
-                               *after, hand, target_match, float(qm.quantity.surface in q.normalized)]
+                               *after, hand, target_match, float(qm.quantity.surface in q.normalized),
+                               asked_fit(action, cl_asked, [r for r in with_figures if r != cl_asked], sim, cfg)]
                         raw.append((Candidate(hand, rank, clause, sent, qm, period), sig))
                     continue
                 slot = q.qtype == "entity" and _slot_filled(clause.text, targets, q.normalized)
@@ -332,7 +359,7 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
                 hand = base + bonus + prior
                 sig = [*common, 0.0, 0.0, 0.0, bonus, float(named), _type_fit(q.qtype, clause.text, slot), *tail, 0.0,
                        float(len(counts)), *after, hand, target_match,
-                       float(bool(counts) and all(m.quantity.surface in q.normalized for m in counts))]
+                       float(bool(counts) and all(m.quantity.surface in q.normalized for m in counts)), ASKED_NONE]
                 raw.append((Candidate(hand, rank, clause, sent, None, period), sig))
     if not raw:
         return []

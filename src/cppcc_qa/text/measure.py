@@ -21,12 +21,12 @@ from collections.abc import Callable, Sequence
 
 from cppcc_qa.text.numerals import QuantityMatch
 from cppcc_qa.text.periods import years_in
-from cppcc_qa.text.tokenize import terms_of
+from cppcc_qa.text.tokenize import STOPWORDS, tagged_words, terms_of
 
 __all__ = [
     "CLAUSE_BREAKS", "SENTENCE_BREAKS", "TIME_PATTERN", "SCOPE_WORDS", "CUT_MARKERS",
     "strip_fillers", "remove_scope", "is_figure", "is_change", "CHANGE_WORDS", "measure_phrase", "counted_terms", "coverage",
-    "WINDOW", "PROXIMITY_DECAY",
+    "WINDOW", "PROXIMITY_DECAY", "asked_action",
 ]
 
 #: Characters that end a clause (the measure never crosses one).
@@ -176,3 +176,30 @@ def coverage(terms: Sequence[str], credit: Callable[[str], float], idf: Callable
     if total <= 0:
         return empty
     return sum(w * credit(t) for t, w in zip(terms, weights)) / total
+
+
+#: What stands between a question's action and its "多少": "立案了多少", "总投资有多少", "一共建了几个".
+_ASK_FILLERS = re.compile(r"(?:了|有|共|一共|总共|共计|累计|合计|总|都|又|还|的|是|达到|达)+$")
+_ASKED = re.compile(r"多少|几")
+#: Part-of-speech tags of a word that names who or where, not what was done (jieba: place,
+#: organisation, person, abbreviation such as 政协).
+_NOT_ACTION_TAGS = ("ns", "nt", "nr", "j", "r", "m", "q", "t")
+
+
+def asked_action(question: str) -> str:
+    """The word just before a question's "多少/几", past 了/有/一共…: what the asked figure counts
+    by ("立案了多少件提案" → 立案, "收到了多少件" → 收到, "总投资有多少" → 投资, "涨了多少" → 涨); ""
+    when the word names a body or place ("平凉市政协有多少…") or nothing precedes the question word.
+    The clause whose figure answers holds this word; a figure of another word of the same sentence
+    ("收到提案163件，立案148件") answers another question."""
+    m = _ASKED.search(question)
+    if m is None:
+        return ""
+    before = _ASK_FILLERS.sub("", question[: m.start()])
+    words = [(w, f) for w, f in tagged_words(before[-12:]) if re.search(r"[\u4e00-\u9fff]", w)]
+    if not words:
+        return ""
+    word, flag = words[-1]
+    if flag.startswith(_NOT_ACTION_TAGS) or word in STOPWORDS:
+        return ""
+    return word
