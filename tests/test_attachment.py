@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cppcc_qa.answer.compose import reattach
-from cppcc_qa.answer.scoring import ASKED_NONE, SIGNALS, Candidate, asked_fit
+from cppcc_qa.answer.scoring import ASKED_NONE, Candidate, asked_fit
 from cppcc_qa.service import build_service
 from cppcc_qa.settings import ScoringConfig, Settings
 from cppcc_qa.text.measure import asked_action
@@ -44,10 +44,8 @@ def test_a_clause_holding_the_action_fits_and_one_beside_a_rival_holding_it_does
 
 def _cand(text: str, start: int, surface: str, score: float, fit: float) -> Candidate:
     qm = next(m for m in find_quantities(text) if m.quantity.surface == surface)
-    signals = [0.0] * len(SIGNALS)
-    signals[SIGNALS.index("asked_fit")] = fit
     sentence = Span(0, len(SENTENCE), SENTENCE)
-    return Candidate(score, 0, Span(start, start + len(text), text), sentence, qm, signals=tuple(signals))
+    return Candidate(score, 0, Span(start, start + len(text), text), sentence, qm, asked=fit)
 
 
 SENTENCE = "县政协共收到委员提案163件，经审查立案148件，已全部办结"
@@ -60,7 +58,7 @@ def test_the_sentences_score_moves_to_the_figure_its_action_word_counts() -> Non
     assert out == {"148件": 0.84, "163件": 0.47}
     # the attached figure already leading, or no figure holding the word: nothing moves
     assert reattach([replace(received, score=0.3), filed])[1].score == 0.47
-    assert reattach([received, replace(filed, signals=received.signals)])[0].score == 0.84
+    assert reattach([received, replace(filed, asked=-1.0)])[0].score == 0.84
 
 
 REPORT = """云岭县政协2024年工作报告

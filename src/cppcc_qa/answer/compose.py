@@ -20,7 +20,7 @@ from cppcc_qa.answer.arithmetic import Operation, Result, assign, compute, opera
 from cppcc_qa.answer.model import ScorerModel
 from cppcc_qa.answer.prompts import Replies
 from cppcc_qa.answer.question import ParsedQuestion
-from cppcc_qa.answer.scoring import NAME_RE, SIGNALS, Candidate, counts_in, score_candidates
+from cppcc_qa.answer.scoring import NAME_RE, Candidate, counts_in, score_candidates
 from cppcc_qa.ingest.metadata import display_name
 from cppcc_qa.records import Computed, Hit
 from cppcc_qa.search.wordsim import SoftMatch, WordVectors
@@ -101,9 +101,6 @@ def _renumber(text: str, offset: int) -> str:
     return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", text)
 
 
-_ASKED_AT = SIGNALS.index("asked_fit")
-
-
 def reattach(cands: list[Candidate]) -> list[Candidate]:
     """Within one sentence, the figure the question's action word stands beside takes the
     sentence's best score: "立案了多少件提案" over "收到提案163件，经审查立案148件" scores the
@@ -111,11 +108,11 @@ def reattach(cands: list[Candidate]) -> list[Candidate]:
     the attached figure's own score, so the sentence no longer answers with them."""
     groups: dict[tuple[int, int], list[int]] = {}
     for i, c in enumerate(cands):
-        if c.quantity is not None and len(c.signals) > _ASKED_AT:
+        if c.quantity is not None:
             groups.setdefault((c.hit_rank, c.sentence.start), []).append(i)
     out = list(cands)
     for members in groups.values():
-        fits = {i: cands[i].signals[_ASKED_AT] for i in members}
+        fits = {i: cands[i].asked for i in members}
         attached = {cands[i].quantity.quantity.surface for i in members if fits[i] == 1.0}  # type: ignore[union-attr]
         top = max(members, key=lambda i: cands[i].score)
         if len(attached) != 1 or fits[top] != -1.0:

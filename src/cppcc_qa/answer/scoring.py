@@ -67,20 +67,20 @@ class Candidate:
     quantity: QuantityMatch | None
     period: Period | None = None  # what the sentence speaks of (periods.resolve / its section)
     signals: tuple[float, ...] = ()  # the evidence for it, named by SIGNALS (the fitted model's input)
+    asked: float = 0.5  # whether its clause holds the action the figure is asked by (`asked_fit`)
 
 
 #: What is measured of every candidate; answer/model.py weighs them with weights fitted on the
 #: question bank (evaluation/fit.py). "_soft" variants credit words of like meaning (wordsim.py);
 #: the "_gap" ones compare a candidate with the best of its question, the "_margin" ones with the
 #: best candidate giving another answer, and "agreeing_passages" counts other passages giving the
-#: same one; "echoes_question" says the figure is one the question itself gives ("那23个项目里…");
-#: "asked_fit" whether the clause holds the action the figure is asked by (`asked_fit`).
+#: same one; "echoes_question" says the figure is one the question itself gives ("那23个项目里…").
 SIGNALS: tuple[str, ...] = (
     "clause_recall", "sentence_recall", "clause_recall_soft", "sentence_recall_soft",
     "measure_precision", "measure_precision_soft", "numeric", "shape", "named", "type_fit",
     "passage_rank", "dense_rank", "bm25_rank", "dense_cosine", "time_match", "time_unknown",
     "years_behind", "unit_exact", "other_figures", "absent_missing", "english", "followup",
-    "hand_score", "target_match", "echoes_question", "asked_fit", "hand_gap", "recall_gap", "hand_margin", "precision_margin",
+    "hand_score", "target_match", "echoes_question", "hand_gap", "recall_gap", "hand_margin", "precision_margin",
     "agreeing_passages",
 )
 
@@ -346,9 +346,9 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
                         cl_asked = covered(clause.text, q.equivalents)
                         sim = soft.to_text(action, cl_asked) if soft is not None and action else 0.0
                         sig = [*common, prec_strict, prec, 1.0, 0.0, 0.0, 1.0, *tail, exact, float(len(counts) - 1),
-                               *after, hand, target_match, float(qm.quantity.surface in q.normalized),
-                               asked_fit(action, cl_asked, [r for r in with_figures if r != cl_asked], sim, cfg)]
-                        raw.append((Candidate(hand, rank, clause, sent, qm, period), sig))
+                               *after, hand, target_match, float(qm.quantity.surface in q.normalized)]
+                        fit = asked_fit(action, cl_asked, [r for r in with_figures if r != cl_asked], sim, cfg)
+                        raw.append((Candidate(hand, rank, clause, sent, qm, period, asked=fit), sig))
                     continue
                 slot = q.qtype == "entity" and _slot_filled(clause.text, targets, q.normalized)
                 named = q.qtype in ("entity", "open") and (_names_attached(clause.text, focus) or slot)
@@ -359,7 +359,7 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
                 hand = base + bonus + prior
                 sig = [*common, 0.0, 0.0, 0.0, bonus, float(named), _type_fit(q.qtype, clause.text, slot), *tail, 0.0,
                        float(len(counts)), *after, hand, target_match,
-                       float(bool(counts) and all(m.quantity.surface in q.normalized for m in counts)), ASKED_NONE]
+                       float(bool(counts) and all(m.quantity.surface in q.normalized for m in counts))]
                 raw.append((Candidate(hand, rank, clause, sent, None, period), sig))
     if not raw:
         return []
