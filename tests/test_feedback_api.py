@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import itertools
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from cppcc_qa.api.app import create_app
+from cppcc_qa.api.feedback import FeedbackEntry, open_feedback_store
 from cppcc_qa.settings import Settings
+
+from .pg import PostgresServer, postgres_server
 
 KEY = "staff-key"
 STAFF = {"X-API-Key": KEY}
@@ -36,9 +43,44 @@ def _settings(tmp_path: Path, **changes: Any) -> Settings:
                     staff_api_key=KEY, rate_limit_per_minute=0, feedback_per_minute=0).model_copy(update=changes)
 
 
+@dataclass
+class Deployment:
+    """An app's settings over an empty feedback database, and how to make that database fail and
+    mend it (SQLite: a damaged file, moved away; PostgreSQL: the server stopped, started again)."""
+
+    settings: Settings
+    fail: Callable[[], None]
+    mend: Callable[[], None]
+    mending_keeps: bool  # whether the votes from before the failure are there after it
+
+
+@pytest.fixture(scope="module")
+def pg_server() -> Iterator[PostgresServer]:
+    with postgres_server() as server:
+        yield server
+
+
+_DATABASES = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deployment]:
+    if request.param == "sqlite":
+        db = tmp_path / "data" / "feedback.sqlite3"
+        yield Deployment(_settings(tmp_path), lambda: db.write_bytes(b"\0" * 4096), db.unlink, False)
+        return
+    pg: PostgresServer = request.getfixturevalue("pg_server")
+    name = f"api{next(_DATABASES)}"
+    url = pg.create_database(name)
+    yield Deployment(_settings(tmp_path, database_url=SecretStr(url)), pg.stop, pg.start, True)
+    if not pg.is_running():
+        pg.start()
+    pg.drop_database(name)
+
+
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(_settings(tmp_path), NoAnswers())) as c:
+def client(deployment: Deployment) -> Iterator[TestClient]:
+    with TestClient(create_app(deployment.settings, NoAnswers())) as c:
         yield c
 
 
@@ -54,12 +96,9 @@ def _vote(client: TestClient, **changes: Any) -> int:
     return int(r.json()["id"])
 
 
-def _stored_on(tmp_path: Path, day: str, rating: str) -> None:
+def _stored_on(settings: Settings, day: str, rating: str) -> None:
     """A vote stored on `day` (the route stamps today; staff filters need other days)."""
-    from cppcc_qa.api.feedback import FeedbackEntry
-    from cppcc_qa.api.feedback_sqlite import SqliteFeedbackStore
-
-    SqliteFeedbackStore(tmp_path / "data" / "feedback.sqlite3").add(FeedbackEntry(
+    open_feedback_store(settings).add(FeedbackEntry(
         question=f"{day}的问题", answer="回答", rating=rating, created_at=f"{day}T12:00:00+00:00"))
 
 
@@ -110,9 +149,9 @@ def test_the_history_limits_are_the_deployments(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------- staff: filters
 
 @pytest.fixture
-def days(tmp_path: Path, client: TestClient) -> TestClient:
+def days(deployment: Deployment, client: TestClient) -> TestClient:
     for day, rating in (("2024-02-29", "up"), ("2024-03-01", "down"), ("2024-03-02", "up"), ("2024-03-03", "down")):
-        _stored_on(tmp_path, day, rating)
+        _stored_on(deployment.settings, day, rating)
     return client
 
 
@@ -196,15 +235,16 @@ def test_staff_routes_are_off_without_a_key(tmp_path: Path, path: str) -> None:
         assert c.post("/api/feedback", json=VOTE).status_code == 201
 
 
-def test_a_failing_store_is_503_for_every_feedback_route(client: TestClient, tmp_path: Path) -> None:
+def test_a_failing_store_is_503_for_every_feedback_route_until_mended(client: TestClient,
+                                                                     deployment: Deployment) -> None:
     _vote(client)
-    db = tmp_path / "data" / "feedback.sqlite3"
-    db.write_bytes(b"\0" * 4096)
+    deployment.fail()
     for r in (client.post("/api/feedback", json=VOTE), client.get("/api/feedback", headers=STAFF),
               client.get("/api/feedback.csv", headers=STAFF)):
-        _error(r, 503, "feedback_unavailable")
-    db.unlink()
-    assert _vote(client) == 1
+        assert "反馈" in _error(r, 503, "feedback_unavailable")
+    deployment.mend()
+    _vote(client)
+    assert client.get("/api/feedback", headers=STAFF).json()["count"] == (2 if deployment.mending_keeps else 1)
 
 
 def test_the_schema_documents_the_routes(client: TestClient) -> None:
@@ -219,3 +259,26 @@ def test_the_schema_documents_the_routes(client: TestClient) -> None:
     assert set(export["responses"]) >= {"200", "401", "403", "404", "422", "503"}
     item = spec["components"]["schemas"]["FeedbackItem"]["properties"]
     assert {"history", "index_version", "citations"} <= set(item)
+
+
+def test_a_database_url_chooses_postgresql_and_no_file_is_written(pg_server: PostgresServer,
+                                                                 tmp_path: Path) -> None:
+    from cppcc_qa.api.feedback_postgres import PostgresFeedbackStore
+
+    settings = _settings(tmp_path, database_url=SecretStr(pg_server.create_database("chosen")))
+    assert isinstance(open_feedback_store(settings), PostgresFeedbackStore)
+    with TestClient(create_app(settings, NoAnswers())) as c:
+        _vote(c)
+        assert c.get("/api/feedback", headers=STAFF).json()["count"] == 1
+    assert not (settings.data_dir / "feedback.sqlite3").exists()
+    pg_server.drop_database("chosen")
+
+
+def test_a_database_url_without_the_driver_stops_the_start_saying_so(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from cppcc_qa.errors import StorageError
+
+    monkeypatch.setitem(sys.modules, "cppcc_qa.api.feedback_postgres", None)  # as if psycopg were missing
+    settings = _settings(tmp_path, database_url=SecretStr("postgresql://u@127.0.0.1:1/x"))
+    with pytest.raises(StorageError, match="psycopg is not installed"):
+        create_app(settings, NoAnswers())

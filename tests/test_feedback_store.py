@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from cppcc_qa.api.feedback import CSV_FIELDS, FeedbackEntry, FeedbackFilter, FeedbackStore, csv_rows
+from cppcc_qa.api.feedback import CSV_FIELDS, FeedbackEntry, FeedbackFilter, FeedbackStore, Migration, csv_rows
 from cppcc_qa.api.feedback_sqlite import MIGRATIONS, SqliteFeedbackStore
 from cppcc_qa.errors import InputError, StorageError
 from cppcc_qa.records import Turn
+
+from .pg import PostgresServer, postgres_server
 
 ALL = FeedbackFilter()
 VERSION = "20240301T120000-1a2b3c4d-5e6f"
@@ -38,14 +45,72 @@ CREATE TABLE feedback (
 )
 """
 
-BACKENDS = ["sqlite"]
+
+@dataclass
+class Backend:
+    """One kind of store over one empty database of its own."""
+
+    name: str
+    new_store: Callable[[], FeedbackStore]  # a new store object, as a restarted server or another process has
+    versions: Callable[[], list[int]]  # the schema versions its version table records
+    migrations: tuple[Migration, ...]
+    pg: PostgresServer | None = None
+    database: str = ""
 
 
-@pytest.fixture(params=BACKENDS)
-def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], FeedbackStore]]:
-    """Makes stores over one empty database of the backend (each call a new store object, as a
-    restarted server or another process would have)."""
-    yield lambda: SqliteFeedbackStore(tmp_path / "data" / "feedback.sqlite3")
+@pytest.fixture(scope="module")
+def pg_server() -> Iterator[PostgresServer]:
+    with postgres_server() as server:
+        yield server
+
+
+def _sqlite(tmp_path: Path) -> Backend:
+    db = tmp_path / "data" / "feedback.sqlite3"
+
+    def versions() -> list[int]:
+        conn = sqlite3.connect(db)
+        try:
+            return [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY version")]
+        finally:
+            conn.close()
+
+    return Backend("sqlite", lambda: SqliteFeedbackStore(db), versions, MIGRATIONS)
+
+
+def _postgres(pg: PostgresServer, name: str) -> Backend:
+    import psycopg
+
+    from cppcc_qa.api import feedback_postgres
+
+    url = pg.create_database(name)
+
+    def versions() -> list[int]:
+        with psycopg.connect(url) as conn:
+            return [r[0] for r in conn.execute("SELECT version FROM feedback_schema_version ORDER BY version")]
+
+    return Backend("postgres", lambda: feedback_postgres.PostgresFeedbackStore(url), versions,
+                   feedback_postgres.MIGRATIONS, pg, name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    if request.param == "sqlite":
+        yield _sqlite(tmp_path)
+        return
+    pg: PostgresServer = request.getfixturevalue("pg_server")
+    name = f"t{next(_DATABASES)}"
+    yield _postgres(pg, name)
+    if not pg.is_running():
+        pg.start()
+    pg.drop_database(name)
+
+
+_DATABASES = itertools.count()
+
+
+@pytest.fixture
+def new_store(backend: Backend) -> Callable[[], FeedbackStore]:
+    return backend.new_store
 
 
 @pytest.fixture
@@ -157,13 +222,12 @@ def test_an_old_sqlite_file_is_upgraded_and_keeps_its_rows(tmp_path: Path) -> No
     assert versions == [m.version for m in MIGRATIONS]
 
 
-def test_sqlite_migrations_run_once_when_many_stores_start_together(tmp_path: Path) -> None:
-    db = tmp_path / "feedback.sqlite3"
+def test_migrations_run_once_when_many_stores_start_together(backend: Backend) -> None:
     errors: list[BaseException] = []
 
     def vote() -> None:
         try:
-            SqliteFeedbackStore(db).add(VOTE)
+            backend.new_store().add(VOTE)
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 
@@ -173,10 +237,15 @@ def test_sqlite_migrations_run_once_when_many_stores_start_together(tmp_path: Pa
     for t in threads:
         t.join()
     assert errors == []
-    assert SqliteFeedbackStore(db).count(ALL) == 6
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_version").fetchone() == (3, 3)
-    conn.close()
+    assert backend.new_store().count(ALL) == 6
+    assert backend.versions() == [m.version for m in backend.migrations]
+
+
+def test_a_store_started_again_finds_its_rows_and_applies_nothing_twice(backend: Backend) -> None:
+    saved = backend.new_store().add(VOTE)
+    again = backend.new_store()
+    assert again.query(ALL) == [saved]
+    assert backend.versions() == [m.version for m in backend.migrations]
 
 
 # ------------------------------------------------------------------------------------ faults
@@ -191,3 +260,100 @@ def test_a_damaged_sqlite_file_is_a_storage_error_until_moved_away(tmp_path: Pat
             call()
     db.unlink()
     assert store.add(VOTE).id == 1 and store.count(ALL) == 1
+
+
+def _refused(store: FeedbackStore, said: str) -> None:
+    for call in (lambda: store.add(VOTE), lambda: store.query(ALL), lambda: store.count(ALL)):
+        with pytest.raises(StorageError, match=said):
+            call()
+
+
+@pytest.fixture
+def pg_backend(pg_server: PostgresServer) -> Iterator[Backend]:
+    name = f"t{next(_DATABASES)}"
+    yield _postgres(pg_server, name)
+    if not pg_server.is_running():
+        pg_server.start()
+    pg_server.drop_database(name)
+
+
+@pytest.mark.parametrize("mode", ["fast", "immediate"])
+def test_a_postgres_restart_fails_the_calls_meanwhile_and_keeps_the_rows(pg_backend: Backend, mode: str) -> None:
+    store = pg_backend.new_store()
+    saved = store.add(VOTE)
+    assert pg_backend.pg is not None
+    pg_backend.pg.stop(mode)  # "immediate": as a crash
+    _refused(store, "cannot be reached")
+    pg_backend.pg.start()
+    assert store.query(ALL) == [saved]
+    store.add(VOTE)
+    assert store.count(ALL) == 2
+
+
+def test_a_postgres_database_gone_is_a_storage_error_and_one_made_anew_is_used(pg_backend: Backend) -> None:
+    store = pg_backend.new_store()
+    store.add(VOTE)
+    assert pg_backend.pg is not None
+    pg_backend.pg.drop_database(pg_backend.database)
+    _refused(store, "does not exist")
+    pg_backend.pg.create_database(pg_backend.database)  # empty: the store makes its tables again
+    assert store.add(VOTE).id == 1 and store.count(ALL) == 1
+    assert pg_backend.versions() == [m.version for m in pg_backend.migrations]
+
+
+def test_postgres_tables_dropped_while_serving_are_made_anew(pg_backend: Backend) -> None:
+    import psycopg
+
+    store = pg_backend.new_store()
+    store.add(VOTE)
+    assert pg_backend.pg is not None
+    with psycopg.connect(pg_backend.pg.url(pg_backend.database)) as conn:
+        conn.execute("DROP TABLE feedback, feedback_schema_version")
+    assert store.count(ALL) == 0 and store.add(VOTE).id == 1
+
+
+def test_a_wrong_postgres_login_says_so(pg_backend: Backend) -> None:
+    from cppcc_qa.api.feedback_postgres import PostgresFeedbackStore
+
+    assert pg_backend.pg is not None
+    url = pg_backend.pg.url(pg_backend.database).replace("postgres@", "nobody@")
+    _refused(PostgresFeedbackStore(url), "cannot log in")
+
+
+def test_nothing_is_reached_on_a_port_without_a_server() -> None:
+    from cppcc_qa.api.feedback_postgres import PostgresFeedbackStore
+
+    from .live import free_port
+
+    _refused(PostgresFeedbackStore(f"postgresql://postgres@127.0.0.1:{free_port()}/x"), "cannot be reached")
+
+
+def test_both_stores_answer_the_same_rows(tmp_path: Path, pg_backend: Backend) -> None:
+    entries = [VOTE, _on("2024-03-01T08:00:00", "up", 1),
+               FeedbackEntry(question="=1+1", answer="答", rating="down", comment="@x", created_at="2024-03-02T23:59:59+00:00")]
+    lite, pg = _sqlite(tmp_path).new_store(), pg_backend.new_store()
+    for entry in entries:
+        assert lite.add(entry) == pg.add(entry)
+    for where in (ALL, FeedbackFilter.parse(rating="down"), FeedbackFilter.parse(since="2024-03-02", until="2024-03-02")):
+        assert lite.query(where) == pg.query(where) and lite.count(where) == pg.count(where)
+    assert "".join(csv_rows([lite.query(ALL)])) == "".join(csv_rows([pg.query(ALL)]))
+
+
+_VOTE_IN_A_PROCESS = """
+import sys
+from cppcc_qa.api.feedback import FeedbackEntry
+from cppcc_qa.api.feedback_postgres import PostgresFeedbackStore
+PostgresFeedbackStore(sys.argv[1]).add(FeedbackEntry(question="问", answer="答", rating="up"))
+"""
+
+
+def test_several_server_processes_starting_at_once_migrate_once(pg_backend: Backend) -> None:
+    assert pg_backend.pg is not None
+    url = pg_backend.pg.url(pg_backend.database)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    procs = [subprocess.Popen([sys.executable, "-c", _VOTE_IN_A_PROCESS, url], env=env, stderr=subprocess.PIPE,
+                              text=True) for _ in range(4)]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, errors
+    assert pg_backend.new_store().count(ALL) == 4
+    assert pg_backend.versions() == [m.version for m in pg_backend.migrations]

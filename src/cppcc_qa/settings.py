@@ -5,7 +5,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "ScoringConfig", "ComposerConfig", "repo_root", "asset_dir", "home_dir"]
@@ -189,6 +189,10 @@ class Settings(BaseSettings):
     # than its request (at most max_body_bytes, 64 KiB) and a page's vote is about 1-2 KB, so
     # 256 MiB holds 4,096 of the largest or well over 100,000 ordinary ones.
     feedback_max_bytes: int = 256 * 1024 * 1024
+    database_url: SecretStr | None = None
+    """Keep feedback in this PostgreSQL database (a libpq URL, postgresql://user:pass@host:5432/db;
+    needs the `postgres` extra) instead of <data_dir>/feedback.sqlite3; then feedback_max_bytes does
+    not apply (the database's own quota does). Secret: it may hold a password, and is never logged."""
 
     # Service
     host: str = "127.0.0.1"

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from cppcc_qa.errors import InputError
+from cppcc_qa.errors import InputError, StorageError
 from cppcc_qa.records import Turn
 from cppcc_qa.settings import Settings
 from cppcc_qa.text.spreadsheet import inert_cell
@@ -128,7 +128,16 @@ class Migration:
 
 
 def open_feedback_store(settings: Settings) -> FeedbackStore:
-    """The store `settings` name (light: nothing is opened until the first call)."""
+    """The store `settings` name, the one place that chooses: PostgreSQL at `database_url` when
+    it is set, else the SQLite file in `data_dir`. Light: nothing is opened until the first call.
+    StorageError when PostgreSQL is asked for and its driver is not installed."""
+    if settings.database_url is not None and settings.database_url.get_secret_value():
+        try:
+            from cppcc_qa.api.feedback_postgres import PostgresFeedbackStore
+        except ImportError as exc:
+            raise StorageError("CPPCC_QA_DATABASE_URL is set but psycopg is not installed "
+                               "(pip install 'cppcc-qa[postgres]')") from exc
+        return PostgresFeedbackStore(settings.database_url.get_secret_value())
     from cppcc_qa.api.feedback_sqlite import SqliteFeedbackStore
 
     return SqliteFeedbackStore(settings.data_dir / "feedback.sqlite3", settings.feedback_max_bytes)
