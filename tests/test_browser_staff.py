@@ -11,6 +11,7 @@ import re
 import tempfile
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,8 @@ QUESTION = "云岭县政协建成了多少个委员工作站？"
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("staff-browser")
-    settings = Settings(index_dir=root / "index", data_dir=root / "data", port=free_port(), staff_api_key=KEY)
+    settings = Settings(index_dir=root / "index", data_dir=root / "data", port=free_port(), staff_api_key=KEY,
+                        feedback_per_minute=0)  # the feedback test sends a page's worth and more
     service = build_service(settings)
     service.build()
     with running(create_app(settings, service), settings.port) as url:
@@ -285,6 +287,29 @@ def test_feedback_filtered_by_rating_and_exported(browser, base_url: str) -> Non
     page.get_by_role("button", name="筛选").click()
     expect(page.locator("#feedback-count")).to_have_text("没有符合条件的反馈。")
     expect(items).to_have_count(0)
+    today = datetime.now(UTC).date().isoformat()
+    page.get_by_label("起始日期").fill(today)
+    page.get_by_label("截止日期").fill(today)
+    page.get_by_role("button", name="筛选").click()
+    expect(page.locator("#feedback-count")).to_have_text("共 3 条反馈")
+
+    for n in range(20):  # 23 in all: two pages of 20
+        post_feedback(base_url, question=f"武威市政协签约引进了多少个项目？{n}", answer="签约项目15个[1]。",
+                      rating="up", citations=[citation], index_version=version)
+    page.get_by_label("起始日期").fill("")
+    page.get_by_label("截止日期").fill("")
+    page.get_by_role("button", name="筛选").click()
+    expect(page.locator("#feedback-count")).to_have_text("共 23 条反馈")
+    expect(items).to_have_count(20)
+    expect(page.locator("#page-info")).to_have_text("第 1 / 2 页")
+    expect(items.first).to_contain_text("武威市政协签约引进了多少个项目？19")  # newest first
+    page.get_by_role("button", name="下一页").click()
+    expect(page.locator("#page-info")).to_have_text("第 2 / 2 页")
+    expect(items).to_have_count(3)
+    expect(items.last).to_contain_text("调解成功的呢？")
+    expect(page.get_by_role("button", name="下一页")).to_be_disabled()
+    page.get_by_role("button", name="上一页").click()
+    expect(items).to_have_count(20)
     assert page.problems == []
 
 
