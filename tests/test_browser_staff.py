@@ -111,7 +111,7 @@ def ask(page, question: str):
     return turn
 
 
-def upload(page, text: str, **fields: str) -> None:
+def upload(page, text: str, name: str = FILE, **fields: str) -> None:
     """Choose the report file, fill in what is given and send; watch the stages the progress shows."""
     page.evaluate("""() => {
         window.stages = [];
@@ -120,7 +120,7 @@ def upload(page, text: str, **fields: str) -> None:
           .observe(stage, {childList: true, characterData: true, subtree: true});
     }""")
     page.get_by_label(re.compile("报告文件")).set_input_files(
-        {"name": FILE, "mimeType": "text/plain", "buffer": text.encode()})
+        {"name": name, "mimeType": "text/plain", "buffer": text.encode()})
     for label, value in fields.items():
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_role("button", name="上传并收录").click()
@@ -190,6 +190,9 @@ def test_add_ask_replace_and_remove_a_report(browser, base_url: str) -> None:
     expect(status).to_contain_text("上传失败")
     assert not re.search(r"[A-Za-z]{3,}", status.inner_text().replace(FILE, "")), status.inner_text()
     expect(rows).to_have_count(2)
+    upload(page, REPORT, name="yunling-2024.exe")
+    expect(status).to_contain_text("上传失败（yunling-2024.exe）：不支持的文件类型。")
+    assert not re.search(r"[A-Za-z]{3,}", status.inner_text().replace("yunling-2024.exe", "")), status.inner_text()
 
     before = served_version(base_url)
     upload(page, REPORT, 发布机关="云岭县政协", 标题=TITLE, 日期="2025-01-08", 报告类型="政协工作报告")
@@ -239,7 +242,7 @@ def test_add_ask_replace_and_remove_a_report(browser, base_url: str) -> None:
     expect(rows).to_have_count(2)
     turn = ask(chat, QUESTION)
     expect(turn.locator(".answer-text")).not_to_contain_text("21个")
-    assert problems(page, 409, 422) == [] and chat.problems == []
+    assert problems(page, 409, 415, 422) == [] and chat.problems == []
 
 
 def test_feedback_filtered_by_rating_and_exported(browser, base_url: str) -> None:
@@ -292,6 +295,9 @@ def test_feedback_filtered_by_rating_and_exported(browser, base_url: str) -> Non
     page.get_by_label("截止日期").fill(today)
     page.get_by_role("button", name="筛选").click()
     expect(page.locator("#feedback-count")).to_have_text("共 3 条反馈")
+    page.get_by_label("起始日期").fill("2999-01-01")  # after the last day: said, nothing asked
+    page.get_by_role("button", name="筛选").click()
+    expect(page.locator("#feedback-status")).to_have_text("起始日期不能晚于截止日期。")
 
     for n in range(20):  # 23 in all: two pages of 20
         post_feedback(base_url, question=f"武威市政协签约引进了多少个项目？{n}", answer="签约项目15个[1]。",

@@ -73,6 +73,10 @@
 
   async function load(focusList) {
     const q = filterQuery();
+    if (q.get("since") && q.get("until") && q.get("since") > q.get("until")) {
+      say("起始日期不能晚于截止日期。", "error");
+      return;
+    }
     q.set("limit", String(PAGE_SIZE));
     q.set("offset", String(offset));
     say("正在载入…");
