@@ -360,3 +360,20 @@ def test_keyboard_only_on_a_phone(browser, base_url: str) -> None:
         expect(item).to_have_attribute("data-rating", "up")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.problems == []
+
+
+def test_without_a_staff_key_configured_the_console_says_it_is_off(browser, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    settings = Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data", embedder="hash",
+                        lexicon_embedder="", port=free_port())
+    service = build_service(settings)
+    service.build()
+    with running(create_app(settings, service), settings.port) as url:
+        page = open_page(browser, url, "reports.html")
+        sign_in(page, "any-key")
+        expect(page.get_by_role("alert")).to_contain_text("员工功能未开启")
+        expect(page.get_by_role("heading", name="收录新报告")).to_be_hidden()
+        assert page.evaluate("sessionStorage.length") == 0
+        assert problems(page, 404) == []
+        page.context.close()  # no keep-alive connection left for the server's shutdown to wait on
