@@ -154,6 +154,8 @@ def test_a_wrong_key_is_refused_and_the_key_stays_in_the_session(browser, base_u
     page = open_page(browser, base_url, "reports.html")
     expect(page.get_by_role("heading", name="员工登录")).to_be_visible()
     expect(page.get_by_role("heading", name="收录新报告")).to_be_hidden()
+    sign_in(page, "  ")
+    expect(page.get_by_role("alert")).to_have_text("请输入员工密钥。")
     sign_in(page, "not-the-key")
     expect(page.get_by_role("alert")).to_have_text("员工密钥不正确，请重新输入。")
     expect(page.get_by_role("heading", name="收录新报告")).to_be_hidden()
@@ -169,6 +171,7 @@ def test_a_wrong_key_is_refused_and_the_key_stays_in_the_session(browser, base_u
 
     page.get_by_role("button", name="退出").click()
     expect(page.get_by_role("heading", name="员工登录")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_text("已退出。再次使用请重新输入员工密钥。")
     expect(page.get_by_role("heading", name="反馈记录")).to_be_hidden()
     assert page.evaluate("sessionStorage.length") == 0
     page.reload()

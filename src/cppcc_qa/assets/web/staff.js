@@ -86,17 +86,18 @@
   // -------------------------------------------------------------------------- sign-in form
   let form, area, note, signoutButton;
 
-  function show(signedIn, message) {
+  function show(signedIn, message, kind = "error") {
     form.hidden = signedIn;
     area.hidden = !signedIn;
     signoutButton.hidden = !signedIn;
     note.textContent = message || "";
+    note.className = "status " + kind;
     note.hidden = !message;
   }
 
-  function signOut(message) {
+  function signOut(message, kind) {
     key.clear();
-    show(false, message);
+    show(false, message, kind);
     form.querySelector("input").value = "";
     form.querySelector("input").focus();
   }
@@ -143,7 +144,7 @@
       }
       signIn(value, true);
     });
-    signoutButton.addEventListener("click", () => signOut("已退出。再次使用请重新输入员工密钥。"));
+    signoutButton.addEventListener("click", () => signOut("已退出。再次使用请重新输入员工密钥。", "ok"));
     if (key.get()) signIn(key.get(), false);
     else show(false, "");
   }
