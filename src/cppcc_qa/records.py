@@ -26,6 +26,7 @@ class Document:
     kind: str = ""  # 政府工作报告 | 政协工作报告 | 综述 | …
     date: str = ""  # ISO: "2021-03-05", "2021-03" or "2021"; "" when unknown
     period: str = ""  # the years it covers: "2020—2021", "2024"
+    added: str = ""  # when it entered the index (UTC, ISO 8601 to the second); stamped by indexing
 
     @property
     def year(self) -> int | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -587,6 +587,10 @@ class QAService:
 
     def chunks(self) -> list[Chunk]:
         return list(self.state().index.chunks)
+
+    def chunk_counts(self) -> dict[str, int]:
+        """doc id → how many passages of the current index it has."""
+        return dict(Counter(c.doc_id for c in self.state().index.chunks))
 
     def passage(self, passage_id: str, version: str | None = None) -> PassageView:
         """One passage of the current index, or of `version` (an answer's `index_version`)

@@ -39,7 +39,7 @@ from cppcc_qa.api.feedback import (
 )
 from cppcc_qa.api.methods import MethodRules, PageMount, allowed_methods
 from cppcc_qa.api.middleware import BodySizeLimit, BodyTimeout, RateLimit, SecurityHeaders, error_body
-from cppcc_qa.api.models import FeedbackPage, FeedbackSaved, api_errors, bind_limits, undecodable_body
+from cppcc_qa.api.models import DocumentList, FeedbackPage, FeedbackSaved, api_errors, bind_limits, undecodable_body
 from cppcc_qa.budget import Budget
 from cppcc_qa.errors import (
     CppccError,
@@ -149,6 +149,7 @@ class AnswerService(Protocol):
     def passage(self, passage_id: str, version: str | None = None) -> Any: ...
     def work_size(self, question: str, history: tuple[Turn, ...] = ()) -> int: ...
     def documents(self) -> list[Document]: ...
+    def chunk_counts(self) -> dict[str, int]: ...
     def health(self) -> dict[str, Any]: ...
     def add_files(self, files: list[tuple[str | None, bytes]], max_bytes: int | None = None,
                   metadata: dict[str, str | None] | None = None, replace: bool = False) -> Any: ...
@@ -328,9 +329,12 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
                     "(default: the current index)"))) -> Any:
         return _passage_json(svc(request).passage(passage_id, version))
 
-    @app.get("/api/documents", summary="The indexed reports", responses=api_errors(503))
+    @app.get("/api/documents", summary="The indexed reports", response_model=DocumentList,
+             responses=api_errors(503))
     def documents(request: Request) -> dict[str, Any]:
-        return {"documents": [d.to_dict() for d in svc(request).documents()]}
+        service = svc(request)
+        counts = service.chunk_counts()
+        return {"documents": [{**d.to_dict(), "chunks": counts.get(d.doc_id, 0)} for d in service.documents()]}
 
     @app.get("/api/health", summary="Index version, embedder and counts; 503 while no index",
              responses=api_errors(503))

@@ -24,7 +24,7 @@ from cppcc_qa.records import Turn
 from cppcc_qa.settings import Settings
 from cppcc_qa.text import validate
 
-__all__ = ["AskRequest", "FeedbackRequest", "HistoryTurn", "FeedbackSaved", "FeedbackItem", "FeedbackPage", "CitationRef", "CheckedBody", "ErrorBody",
+__all__ = ["AskRequest", "FeedbackRequest", "HistoryTurn", "FeedbackSaved", "FeedbackItem", "FeedbackPage", "DocumentItem", "DocumentList", "CitationRef", "CheckedBody", "ErrorBody",
            "bind_limits", "clean_text", "undecodable_body", "api_errors", "ERROR_STATUSES", "ANY_ROUTE_ERRORS",
            "TEXT_PATTERN", "REQUIRED_TEXT_PATTERN"]
 
@@ -93,6 +93,29 @@ class ErrorBody(BaseModel):
     """The one shape of every error the API answers (4xx and 5xx)."""
 
     error: ErrorDetail
+
+
+class DocumentItem(BaseModel):
+    """One indexed report as the list shows it (its text is not included)."""
+
+    doc_id: str
+    title: str
+    committee: str
+    region: str
+    source: str = Field(description="the file it was read from")
+    headline: str
+    body: str = Field(description="the issuing body")
+    kind: str
+    date: str = Field(description="2024, 2024-03 or 2024-03-05; empty when unknown")
+    period: str
+    added: str = Field(description="when it entered the index: UTC, ISO 8601 to the second "
+                                   "(empty: an index built before this was kept)")
+    chars: int
+    chunks: int = Field(description="the passages it is cut into")
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentItem]
 
 
 #: What each error status of the API means here (the OpenAPI page lists them per route).

@@ -10,7 +10,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from cppcc_qa.records import Chunk, Document
 from cppcc_qa.text.tokenize import tokenize
 
 __all__ = ["IndexData", "build_index", "assemble_index", "embed_chunks", "chunk_tokens", "term_counts",
-           "corpus_hash", "FORMAT"]
+           "corpus_hash", "stamp_added", "FORMAT"]
 
 FORMAT = 1  # of the manifest and files; an index of another format is refused at load
 
@@ -53,10 +53,18 @@ class IndexData:
 
 
 def corpus_hash(docs: Sequence[Document]) -> str:
+    """sha256 of the reports and their metadata; when each was added is not part of what they are."""
     h = hashlib.sha256()
     for d in sorted(docs, key=lambda d: d.doc_id):
-        h.update(json.dumps(asdict(d), ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        fields = asdict(d)
+        fields.pop("added")
+        h.update(json.dumps(fields, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     return h.hexdigest()
+
+
+def stamp_added(docs: Sequence[Document], when: str) -> tuple[Document, ...]:
+    """`docs` with `added` set to `when` where it is not set yet (a report keeps its first stamp)."""
+    return tuple(d if d.added else replace(d, added=when) for d in docs)
 
 
 def embed_chunks(
@@ -132,6 +140,7 @@ def assemble_index(
     bm25 = BM25Index.build(tokens)
     term_df = term_counts(tokens)
     built_at = datetime.now(UTC).isoformat(timespec="seconds")
+    docs = stamp_added(docs, built_at)  # reports new to this version were added now
     chash = corpus_hash(docs)
     version = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{chash[:8]}-{uuid.uuid4().hex[:4]}"
     manifest = {

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from cppcc_qa.errors import CppccError, InputError, LibraryMismatchError, NotFoundError, ReplaceRefusedError
-from cppcc_qa.indexing.build import IndexData, assemble_index, chunk_tokens, embed_chunks, term_counts
+from cppcc_qa.indexing.build import IndexData, assemble_index, chunk_tokens, embed_chunks, stamp_added, term_counts
 from cppcc_qa.indexing.chunking import ChunkingConfig, chunk_document
 from cppcc_qa.indexing.embedders import Embedder
 from cppcc_qa.indexing.lexicon import Lexicon, lexicon_vocabulary
@@ -198,7 +198,8 @@ def apply_plan(
 ) -> IndexData:
     """The next index version (in memory): `base` minus `plan.remove`, plus `plan.add`, embedding
     only what it must (see the module doc). With no `base`, a new index of `plan.add`."""
-    base_docs = base.documents if base is not None else ()
+    # reports of an index made before reports were stamped were there when `base` was built
+    base_docs = stamp_added(base.documents, str(base.manifest.get("built_at", ""))) if base is not None else ()
     base_chunks = base.chunks if base is not None else ()
     keep = [i for i, c in enumerate(base_chunks) if c.doc_id not in plan.remove]
     kept_chunks = [base_chunks[i] for i in keep]
