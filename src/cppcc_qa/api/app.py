@@ -31,6 +31,7 @@ from cppcc_qa.api.feedback import FeedbackEntry, FeedbackStore
 from cppcc_qa.api.methods import MethodRules, PageMount, allowed_methods
 from cppcc_qa.api.middleware import BodySizeLimit, BodyTimeout, RateLimit, SecurityHeaders, error_body
 from cppcc_qa.api.models import api_errors, bind_limits, undecodable_body
+from cppcc_qa.api.reader import AnswerBody
 from cppcc_qa.budget import Budget
 from cppcc_qa.errors import (
     CppccError,
@@ -94,6 +95,7 @@ STAFF_KEY = APIKeyHeader(name="X-API-Key", auto_error=False,
 STAFF_ERRORS = (401, 403, 404)
 _ASK_OK = {"description": "The answer as JSON; with stream=true or Accept: text/event-stream, server-sent "
                           "events: sources, delta…, answer, done (each event's data is JSON)",
+           "model": AnswerBody,
            "content": {"text/event-stream": {"schema": {  # one event
                "type": "object", "required": ["event", "data"],
                "properties": {"event": {"enum": ["sources", "delta", "answer", "done"]},
@@ -298,7 +300,10 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
         # client goes away (api/bounded.py); streamed answers too, as they are composed first
         service, turns = svc(request), body.turns()
         heavy = service.work_size(body.question, turns) > settings.heavy_request_chars
-        answer = await run_bounded(request, lambda budget: service.ask(body.question, turns, budget),
+        # the service's reader-facing reply (a useful refusal, Traditional in, Traditional out)
+        # when it has one; a bare `ask` otherwise
+        reply = getattr(service, "reply", service.ask)
+        answer = await run_bounded(request, lambda budget: reply(body.question, turns, budget),
                                    settings.ask_time_budget_s, heavy_lane if heavy else None)
         if body.stream or "text/event-stream" in request.headers.get("accept", ""):
             return EventSourceResponse(answer_events(answer))
@@ -378,8 +383,10 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
         return svc(request).remove_document(doc_id).to_dict()
 
     from cppcc_qa.api.facts import facts_router
+    from cppcc_qa.api.reader import reader_router
 
-    app.include_router(facts_router())  # before the static mount, which catches every path after it
+    app.include_router(facts_router())
+    app.include_router(reader_router())  # before the static mount, which catches every path after it
     app.router.routes.append(PageMount("/", StaticFiles(directory=settings.web_dir, html=True), name="web"))
     return app
 
