@@ -172,9 +172,17 @@ class _Engine:
             try:
                 self.service.warm_up()
                 self.error = None
+                self._prefetch_examples()
             except _NOT_READY as exc:
                 logger.error("service not ready, API answers 503: %s", exc)
                 self.error = exc
+
+    def _prefetch_examples(self) -> None:
+        """Find the welcome screen's example questions in the background (each is asked of the
+        engine once per index version), so the first visitor does not wait for them."""
+        examples = getattr(self.service, "examples", None)
+        if examples is not None:
+            threading.Thread(target=examples, name="examples", daemon=True).start()
 
     def get(self) -> AnswerService:
         """The warmed service, or raise why it is not ready (mapped to 503)."""
