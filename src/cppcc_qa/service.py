@@ -103,6 +103,9 @@ EXAMPLE_SECONDS = 15.0
 RELATED_PASSAGES = 3
 SUGGESTIONS = 3
 SUGGEST_SECONDS = 4.0
+# ... and at most this share of the request's time budget left (one more question may be under
+# way when it runs out), so a refusal is never late for its suggestions.
+SUGGEST_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -680,11 +683,15 @@ class QAService:
         """`ask`, made useful to a reader: a refusal carries the closest passages and questions
         the reports answer on its topic; a question in Traditional characters gets its reply in
         them (the quotes stay as the reports write them)."""
+        budget = budget or Budget()
         answer = self.ask(question, history, budget)
         if not answer.answerable and not small_talk(question.strip()):
-            (budget or Budget()).check("finding related passages")
-            answer = dataclasses.replace(answer, related=self.related(question, history),
-                             suggestions=tuple(self.examples(question, SUGGESTIONS, SUGGEST_SECONDS)))
+            budget.check("finding related passages")
+            related = self.related(question, history)
+            left = budget.remaining()  # suggestions take at most a share of the time left
+            seconds = SUGGEST_SECONDS if left is None else min(SUGGEST_SECONDS, left * SUGGEST_SHARE)
+            answer = dataclasses.replace(answer, related=related,
+                                         suggestions=tuple(self.examples(question, SUGGESTIONS, seconds)))
         if is_traditional(question):
             quotes = [c.quote for c in answer.citations]
             answer = dataclasses.replace(answer, answer=to_traditional(answer.answer, quotes),

@@ -22,6 +22,8 @@ __all__ = ["reader_router", "AnswerBody", "ReaderDocument", "Examples", "MAX_TOP
 
 #: A topic is a few words (a refused question's, at most a question's length is not needed).
 MAX_TOPIC_CHARS = 100
+#: Seconds a topic's examples may spend asking new candidates (a request, not a start-up task).
+TOPIC_SECONDS = 3.0
 
 
 class DocumentMeta(BaseModel):
@@ -115,6 +117,9 @@ def reader_router() -> APIRouter:
     def examples(request: Request, topic: str = Query("", max_length=MAX_TOPIC_CHARS, pattern=TEXT_PATTERN,
                                                       description="话题，如 提案 (topic words)")) -> Any:
         svc = _service(request)
-        return {"examples": svc.examples(topic.strip()), "index_version": svc.index_version}
+        topic = topic.strip()
+        seconds = TOPIC_SECONDS if topic else None  # the welcome screen's own are found at start-up
+        found = svc.examples(topic) if seconds is None else svc.examples(topic, seconds=seconds)
+        return {"examples": found, "index_version": svc.index_version}
 
     return router
