@@ -262,6 +262,8 @@ def test_keyboard_only_and_phone_width(browser, base_url: str) -> None:
     expect(turn.locator(".answer")).not_to_have_class(re.compile(r"\bpending\b"), timeout=30_000)
     expect(turn.locator(".related").first).to_be_visible()
     _no_horizontal_scroll(page)
+    turn.locator(".suggestions").scroll_into_view_if_needed()
+    _shot(page, "chat-phone.png")
 
     # the list of conversations by keyboard: open, reach an item, close with Escape
     page.get_by_role("button", name="对话记录").focus()

@@ -773,6 +773,10 @@
   $("open-history").addEventListener("click", (e) => openDrawer("history", e.currentTarget));
   $("open-reports").addEventListener("click", (e) => openDrawer("reports", e.currentTarget));
   $("drawer-close").addEventListener("click", closeDrawer);
+  document.addEventListener("click", (e) => {  // a click beside the drawer closes it
+    if (drawer.hidden || e.composedPath().some((n) => n === drawer || (n.matches && n.matches(".tool, #toast")))) return;
+    closeDrawer();
+  });
   window.addEventListener("hashchange", followLink);
   window.addEventListener("storage", (e) => { if (e.key === STORE_KEY) renderHistory(); });
   document.addEventListener("keydown", (e) => {
