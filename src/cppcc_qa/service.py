@@ -189,6 +189,7 @@ class QAService:
         self._last_check = 0.0
         self._bad_version: str | None = None  # a newer version that failed to load (not retried)
         self.suggester = suggest.Suggester(self._answers_figure)  # cheap: asks on first use
+        self._suggest_candidates: tuple[str, list[suggest.Candidate]] | None = None  # (version, candidates)
         self.checker = Verifier(self)  # cheap: figures are extracted on first use, once per version
 
     # -- loading -----------------------------------------------------------------------------
@@ -658,9 +659,18 @@ class QAService:
         """Questions the reports answer (answer/suggest.py): on `topic` when given (those sharing
         its words), else taking turns by report; each asked of the engine once per index version,
         new ones only while `seconds` last."""
-        cands = suggest.candidates(self.figures())
+        cands = self._candidates()
         picked = suggest.on_topic(cands, topic) if topic else suggest.spread(cands)
         return self.suggester.pick(self.index_version, picked, limit, seconds)
+
+    def _candidates(self) -> list[suggest.Candidate]:
+        """The candidate questions of the current index, made once per version."""
+        version = self.index_version
+        held = self._suggest_candidates
+        if held is None or held[0] != version:
+            held = (version, suggest.candidates(self.figures()))
+            self._suggest_candidates = held
+        return held[1]
 
     def _answers_figure(self, cand: suggest.Candidate) -> bool:
         """Whether the engine answers a candidate question by quoting its figure."""

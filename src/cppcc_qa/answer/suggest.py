@@ -37,6 +37,7 @@ class Candidate:
     surface: str
     doc_id: str
     measure: str
+    terms: frozenset[str] = frozenset()  # the measure's content words (`on_topic` matches them)
 
 
 def candidates(figures: Iterable[Figure]) -> list[Candidate]:
@@ -52,7 +53,7 @@ def candidates(figures: Iterable[Figure]) -> list[Candidate]:
         question = f"{f.committee}{f.measure}有多少{f.unit}？"
         if asked_unit(question) != f.unit:
             continue
-        out.append(Candidate(question, f.surface, f.doc_id, f.measure))
+        out.append(Candidate(question, f.surface, f.doc_id, f.measure, frozenset(content_terms(f.measure))))
     return out
 
 
@@ -75,7 +76,7 @@ def on_topic(cands: Sequence[Candidate], topic: str) -> list[Candidate]:
     words = set(content_terms(topic))
     if not words:
         return []
-    scored = [(len(words & set(content_terms(c.measure))), i, c) for i, c in enumerate(cands)]
+    scored = [(len(words & c.terms), i, c) for i, c in enumerate(cands)]
     return [c for n, _, c in sorted(scored, key=lambda t: (-t[0], t[1])) if n > 0]
 
 

@@ -181,8 +181,16 @@ class _Engine:
         """Find the welcome screen's example questions in the background (each is asked of the
         engine once per index version), so the first visitor does not wait for them."""
         examples = getattr(self.service, "examples", None)
-        if examples is not None:
-            threading.Thread(target=examples, name="examples", daemon=True).start()
+        if examples is None:
+            return
+
+        def find() -> None:
+            try:
+                examples()
+            except CppccError as exc:  # the page asks again (GET /api/examples) and is told why
+                logger.warning("example questions not found at start-up: %s", exc)
+
+        threading.Thread(target=find, name="examples", daemon=True).start()
 
     def get(self) -> AnswerService:
         """The warmed service, or raise why it is not ready (mapped to 503)."""
