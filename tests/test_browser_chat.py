@@ -42,7 +42,10 @@ KEY = "staff-key-for-tests"
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("browser-chat")
-    settings = Settings(index_dir=root / "index", data_dir=root / "data", port=free_port(), staff_api_key=KEY)
+    # a roomy time budget: a refusal's help is skipped when it would not fit (service.reply), and
+    # these tests look at the help, not at how busy the machine is
+    settings = Settings(index_dir=root / "index", data_dir=root / "data", port=free_port(), staff_api_key=KEY,
+                        ask_time_budget_s=60.0)
     service = build_service(settings)
     service.build()
     with running(create_app(settings, service), settings.port) as url:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from cppcc_qa.answer.suggest import Candidate, Suggester, candidates, on_topic, spread
 from cppcc_qa.api.app import create_app
+from cppcc_qa.budget import Budget
 from cppcc_qa.records import Figure
 from cppcc_qa.service import QAService, build_service
 from cppcc_qa.settings import Settings
@@ -80,7 +81,8 @@ def test_traditional_detection_and_reply_keep_quotes() -> None:
 
 @pytest.fixture(scope="module")
 def client(engine_settings: Settings, engine: QAService) -> Iterator[TestClient]:
-    with TestClient(create_app(engine_settings, engine)) as c:
+    roomy = engine_settings.model_copy(update={"ask_time_budget_s": 60.0})  # the help fits (service.reply)
+    with TestClient(create_app(roomy, engine)) as c:
         yield c
 
 
@@ -148,6 +150,18 @@ def test_a_refusal_carries_related_passages_and_suggestions(client: TestClient, 
     assert greeting["related"] == []  # small talk is no question to help with
 
 
+def test_a_refusal_late_for_its_help_comes_without_it(engine: QAService) -> None:
+    class Spent(Budget):
+        """A budget with no time left once the question is answered."""
+
+        def remaining(self) -> float | None:
+            return 0.0
+
+    plain = engine.reply(OUTSIDE, budget=Spent())
+    assert not plain.answerable and plain.answer and plain.related == () and plain.suggestions == ()
+    assert engine.reply(OUTSIDE).related  # with no limit it has the help
+
+
 def test_a_traditional_question_gets_a_traditional_reply(client: TestClient) -> None:
     simplified = client.post("/api/ask", json={"question": MEDIATION}).json()
     body = client.post("/api/ask", json={"question": TRADITIONAL}).json()
@@ -167,7 +181,7 @@ def test_a_traditional_question_gets_a_traditional_reply(client: TestClient) -> 
 @pytest.fixture(scope="module")
 def changing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, QAService]:
     root = tmp_path_factory.mktemp("reader-changes")
-    settings = Settings(index_dir=root / "index", data_dir=root / "data")
+    settings = Settings(index_dir=root / "index", data_dir=root / "data", ask_time_budget_s=60.0)
     svc = build_service(settings)
     svc.build()
     svc.warm_up()

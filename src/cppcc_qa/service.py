@@ -106,6 +106,8 @@ SUGGEST_SECONDS = 4.0
 # ... and at most this share of the request's time budget left (one more question may be under
 # way when it runs out), so a refusal is never late for its suggestions.
 SUGGEST_SHARE = 0.4
+# A refusal gets its help when the time left exceeds this many times what the question took.
+HELP_MARGIN = 2.0
 
 
 @dataclass(frozen=True)
@@ -694,9 +696,14 @@ class QAService:
         the reports answer on its topic; a question in Traditional characters gets its reply in
         them (the quotes stay as the reports write them)."""
         budget = budget or Budget()
+        t0 = time.perf_counter()
         answer = self.ask(question, history, budget)
-        if not answer.answerable and not small_talk(question.strip()):
-            budget.check("finding related passages")
+        took = time.perf_counter() - t0
+        left = budget.remaining()
+        # the help searches again, about as long as the question took: only when that still fits
+        # the request's time (a refusal on time beats a late one with help)
+        fits = left is None or left > took * HELP_MARGIN
+        if not answer.answerable and fits and not small_talk(question.strip()):
             related = self.related(question, history)
             left = budget.remaining()  # suggestions take at most a share of the time left
             seconds = SUGGEST_SECONDS if left is None else min(SUGGEST_SECONDS, left * SUGGEST_SHARE)
@@ -705,7 +712,7 @@ class QAService:
         if is_traditional(question):
             quotes = [c.quote for c in answer.citations]
             answer = dataclasses.replace(answer, answer=to_traditional(answer.answer, quotes),
-                             suggestions=tuple(to_traditional(s) for s in answer.suggestions))
+                                         suggestions=tuple(to_traditional(s) for s in answer.suggestions))
         return answer
 
     def health(self) -> dict:
