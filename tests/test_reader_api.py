@@ -36,6 +36,7 @@ def test_candidates_are_questions_one_figure_answers() -> None:
             _figure("云岭县政协", "意见建议", 120, "条", "120余条", "a"),
             _figure("云岭县政协", "意见建议", 30, "条", "30余条", "a"),  # two answers: no question
             _figure("云岭县政协", "数", 3, "件", "3件", "a"),  # no topic
+            _figure("云岭县政协", "砥砺奋进", 22, "年", "二十二年", "a"),  # a span of time
             _figure("山川市政协", "委员工作室", 12, "个", "12个", "b")]
     got = candidates(figs)
     assert [c.question for c in got] == ["云岭县政协办理提案有多少件？", "山川市政协委员工作室有多少个？"]

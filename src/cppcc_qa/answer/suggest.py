@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from cppcc_qa.records import Figure
 from cppcc_qa.text.tokenize import content_terms
-from cppcc_qa.text.units import asked_unit
+from cppcc_qa.text.units import FAMILIES, asked_unit
 
 __all__ = ["Candidate", "candidates", "on_topic", "spread", "Suggester",
            "MIN_MEASURE_CHARS", "MAX_MEASURE_CHARS"]
@@ -43,8 +43,10 @@ class Candidate:
 def candidates(figures: Iterable[Figure]) -> list[Candidate]:
     """One question per figure whose measure phrase names it alone within its body (two figures of
     one body under one measure, "意见建议 120余条" and "30余条", would make a question with two
-    answers), whose unit a question can ask for, in the figure table's order."""
-    figs = [f for f in figures if MIN_MEASURE_CHARS <= len(f.measure) <= MAX_MEASURE_CHARS and f.unit]
+    answers), whose unit a question can ask for, in the figure table's order. Spans of time
+    (年, 天…) are left out: "二十二年的砥砺奋进" makes "砥砺奋进有多少年？", no question about work done."""
+    figs = [f for f in figures if MIN_MEASURE_CHARS <= len(f.measure) <= MAX_MEASURE_CHARS
+            and f.unit and f.unit not in FAMILIES["time"]]
     seen = Counter((f.committee, f.measure) for f in figs)
     out: list[Candidate] = []
     for f in figs:
