@@ -587,6 +587,10 @@
       toast("这条链接的对话不在这台设备上（对话只保存在打开它的浏览器里）。");
       return false;
     }
+    if (state.busy && state.conv.id !== conv.id) {
+      toast("上一个问题还在回答中，请稍候再打开这条链接。");
+      return true;
+    }
     if (!state.conv || state.conv.id !== conv.id) openConversation(conv);
     const node = conversation.children[Number(m[2]) - 1];
     if (!node) return true;
@@ -672,6 +676,10 @@
         el("span", { className: "history-q" }, c.turns[0].question),
         el("span", { className: "history-meta" }, when(c.updated) + " · " + c.turns.length + " 问"));
       open.addEventListener("click", () => {
+        if (state.busy) {  // the answer on its way belongs to the conversation it was asked in
+          toast("上一个问题还在回答中，请稍候再打开其他对话。");
+          return;
+        }
         openConversation(c);
         history.replaceState(null, "", location.pathname + location.search);
         closeDrawer();
@@ -679,6 +687,10 @@
       });
       const del = el("button", { type: "button", className: "history-delete", "aria-label": "删除对话：" + c.turns[0].question }, "删除");
       del.addEventListener("click", () => {
+        if (current && state.busy) {
+          toast("这段对话正在回答中，请稍候再删除。");
+          return;
+        }
         Store.remove(c.id);
         if (current) openConversation(newConversation());
         renderHistory();
