@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Document", "Chunk", "Hit", "Citation", "Computed", "Turn", "Answer", "Figure", "Verdict"]
+__all__ = ["Document", "Chunk", "Hit", "Citation", "Computed", "Turn", "Answer", "Related", "Figure", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,21 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class Related:
+    """A passage close to a question the reports do not answer: shown as such, never as an answer."""
+
+    passage_id: str
+    doc_id: str
+    title: str
+    body: str
+    section: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Answer:
     """The response contract shared by the CLI and the HTTP API."""
 
@@ -136,6 +151,10 @@ class Answer:
     index_version: str = ""
     resolved_question: str = ""
     computed: tuple[Computed, ...] = ()  # figures of the answer that were computed, not quoted
+    # a refusal's help: the passages closest to the question (no answer) and questions the
+    # reports do answer on its topic (answer/suggest.py); empty for an answer
+    related: tuple[Related, ...] = ()
+    suggestions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -147,6 +166,8 @@ class Answer:
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "index_version": self.index_version,
             "resolved_question": self.resolved_question,
+            "related": [r.to_dict() for r in self.related],
+            "suggestions": list(self.suggestions),
         }
 
 

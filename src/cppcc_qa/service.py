@@ -12,6 +12,7 @@ another's changes.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -19,9 +20,11 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from cppcc_qa.answer import suggest
 from cppcc_qa.answer.arithmetic import parse_operation, strip_operation
 from cppcc_qa.answer.bodies import CommitteeDirectory
 from cppcc_qa.answer.compose import Draft, ExtractiveComposer, Similarity
@@ -72,7 +75,7 @@ from cppcc_qa.indexing.vectors import set_search_threads
 from cppcc_qa.ingest.corpus import load_corpus
 from cppcc_qa.ingest.metadata import display_name, is_heading
 from cppcc_qa.ingest.uploads import read_report
-from cppcc_qa.records import Answer, Chunk, Citation, Document, Figure, Hit, Turn
+from cppcc_qa.records import Answer, Chunk, Citation, Document, Figure, Hit, Related, Turn
 from cppcc_qa.search.bilingual import Dictionary, build_dictionary
 from cppcc_qa.search.crosslingual import translate
 from cppcc_qa.search.retrieve import FusionConfig, hybrid_search
@@ -80,9 +83,10 @@ from cppcc_qa.search.wordsim import WordVectors
 from cppcc_qa.settings import Settings
 from cppcc_qa.text.normalize import validate_question
 from cppcc_qa.text.periods import parse_period, period_of, reviews_last_year
+from cppcc_qa.text.script import is_traditional, to_traditional
 from cppcc_qa.text.tokenize import tokenize
 
-__all__ = ["QAService", "build_service", "PassageView"]
+__all__ = ["QAService", "build_service", "PassageView", "DocumentView"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +95,19 @@ OVERVIEW_SECTIONS = 6  # at most this many sections make an overview
 # Replaced versions whose passages a service holds in memory for citations (the same as the
 # earlier versions the store always keeps on disk; older ones are read from disk on demand).
 EARLIER_VERSIONS_HELD = KEEP_VERSIONS - 1
+# Example questions on the welcome screen, and the time the first request of an index version may
+# spend asking candidates (later ones reuse the verdicts: answer/suggest.Suggester).
+EXAMPLE_QUESTIONS = 3
+EXAMPLE_SECONDS = 15.0
+# A refusal's help: the closest passages, and questions on its topic found within this time.
+RELATED_PASSAGES = 3
+SUGGESTIONS = 3
+SUGGEST_SECONDS = 4.0
+# ... and at most this share of the request's time budget left (one more question may be under
+# way when it runs out), so a refusal is never late for its suggestions.
+SUGGEST_SHARE = 0.4
+# A refusal gets its help when the time left exceeds this many times what the question took.
+HELP_MARGIN = 2.0
 
 
 @dataclass(frozen=True)
@@ -100,6 +117,26 @@ class PassageView:
     prev_id: str | None
     next_id: str | None
     version: str = ""  # the index version it was read from
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """One report and its passages in order, as of one index version (the reader page)."""
+
+    document: Document
+    chunks: tuple[Chunk, ...]
+    version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's metadata and its passages, each with only the text no earlier passage
+        holds (passages of one paragraph overlap by a sentence), so they read as the report."""
+        passages, end = [], 0
+        for c in self.chunks:
+            start = max(c.start, end)
+            passages.append({"passage_id": c.chunk_id, "section": c.section, "start": start,
+                             "end": c.end, "text": self.document.text[start:c.end]})
+            end = max(end, c.end)
+        return {"document": self.document.to_dict(), "index_version": self.version, "passages": passages}
 
 
 @dataclass(frozen=True)
@@ -153,6 +190,8 @@ class QAService:
         self._lock = threading.RLock()
         self._last_check = 0.0
         self._bad_version: str | None = None  # a newer version that failed to load (not retried)
+        self.suggester = suggest.Suggester(self._answers_figure)  # cheap: asks on first use
+        self._suggest_candidates: tuple[str, list[suggest.Candidate]] | None = None  # (version, candidates)
         self.checker = Verifier(self)  # cheap: figures are extracted on first use, once per version
 
     # -- loading -----------------------------------------------------------------------------
@@ -596,16 +635,89 @@ class QAService:
         """One passage of the current index, or of `version` (an answer's `index_version`)
         while that version is kept: the versions this process served lately are held in
         memory, others (served by another worker) read from disk (store.read_passages)."""
+        return self._passages_at(version).view(passage_id)
+
+    def _passages_at(self, version: str | None) -> _Passages:
+        """The passages of the current index, or of `version` while it is kept (see `passage`)."""
         st = self.state()
         if not version or version == st.index.version:
-            return st.passages.view(passage_id)
+            return st.passages
         with self._lock:
             held = self._earlier.get(version)
         if held is None:
             docs, chunks = read_passages(self.settings.index_dir, version)
             held = _Passages.of(version, docs, chunks)
             self._hold_earlier(held)
-        return held.view(passage_id)
+        return held
+
+    # -- reading and help for readers (answer/suggest.py, text/script.py) ------------------------
+    def document_view(self, doc_id: str, version: str | None = None) -> DocumentView:
+        """One report with its passages in order, of the current index or of `version` while it
+        is kept (a citation of an older answer opens the report it quoted)."""
+        held = self._passages_at(version)
+        doc = held.docs.get(doc_id)
+        if doc is None:
+            raise NotFoundError(f"no report with id {doc_id!r} in index version {held.version}")
+        return DocumentView(doc, tuple(c for c in held.chunks if c.doc_id == doc_id), held.version)
+
+    def examples(self, topic: str = "", limit: int = EXAMPLE_QUESTIONS,
+                 seconds: float = EXAMPLE_SECONDS) -> list[str]:
+        """Questions the reports answer (answer/suggest.py): on `topic` when given (those sharing
+        its words), else taking turns by report; each asked of the engine once per index version,
+        new ones only while `seconds` last."""
+        cands = self._candidates()
+        picked = suggest.on_topic(cands, topic) if topic else suggest.spread(cands)
+        return self.suggester.pick(self.index_version, picked, limit, seconds)
+
+    def _candidates(self) -> list[suggest.Candidate]:
+        """The candidate questions of the current index, made once per version."""
+        version = self.index_version
+        held = self._suggest_candidates
+        if held is None or held[0] != version:
+            held = (version, suggest.candidates(self.figures()))
+            self._suggest_candidates = held
+        return held[1]
+
+    def _answers_figure(self, cand: suggest.Candidate) -> bool:
+        """Whether the engine answers a candidate question by quoting its figure."""
+        try:
+            answer = self.ask(cand.question)
+        except InputError:
+            return False
+        return answer.answerable and cand.surface in answer.answer
+
+    def related(self, question: str, history: Sequence[Turn] = ()) -> tuple[Related, ...]:
+        """The passages retrieval finds closest to a question (shown beside a refusal, marked as
+        no answer)."""
+        st = self.state()
+        hits = self.retrieve(self.parse(question, history, st), top_k=RELATED_PASSAGES, st=st)
+        return tuple(Related(h.chunk.chunk_id, h.chunk.doc_id, h.chunk.title,
+                             (st.docs[h.chunk.doc_id].body if h.chunk.doc_id in st.docs else "") or h.chunk.committee,
+                             h.chunk.section, h.chunk.text) for h in hits[:RELATED_PASSAGES])
+
+    def reply(self, question: str, history: Sequence[Turn] = (), budget: Budget | None = None) -> Answer:
+        """`ask`, made useful to a reader: a refusal carries the closest passages and questions
+        the reports answer on its topic; a question in Traditional characters gets its reply in
+        them (the quotes stay as the reports write them)."""
+        budget = budget or Budget()
+        t0 = time.perf_counter()
+        answer = self.ask(question, history, budget)
+        took = time.perf_counter() - t0
+        left = budget.remaining()
+        # the help searches again, about as long as the question took: only when that still fits
+        # the request's time (a refusal on time beats a late one with help)
+        fits = left is None or left > took * HELP_MARGIN
+        if not answer.answerable and fits and not small_talk(question.strip()):
+            related = self.related(question, history)
+            left = budget.remaining()  # suggestions take at most a share of the time left
+            seconds = SUGGEST_SECONDS if left is None else min(SUGGEST_SECONDS, left * SUGGEST_SHARE)
+            answer = dataclasses.replace(answer, related=related,
+                                         suggestions=tuple(self.examples(question, SUGGESTIONS, seconds)))
+        if is_traditional(question):
+            quotes = [c.quote for c in answer.citations]
+            answer = dataclasses.replace(answer, answer=to_traditional(answer.answer, quotes),
+                                         suggestions=tuple(to_traditional(s) for s in answer.suggestions))
+        return answer
 
     def health(self) -> dict:
         st = self.state()

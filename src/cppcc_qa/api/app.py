@@ -40,6 +40,7 @@ from cppcc_qa.api.feedback import (
 from cppcc_qa.api.methods import MethodRules, PageMount, allowed_methods
 from cppcc_qa.api.middleware import BodySizeLimit, BodyTimeout, RateLimit, SecurityHeaders, error_body
 from cppcc_qa.api.models import DocumentList, FeedbackPage, FeedbackSaved, api_errors, bind_limits, undecodable_body
+from cppcc_qa.api.reader import AnswerBody
 from cppcc_qa.budget import Budget
 from cppcc_qa.errors import (
     CppccError,
@@ -110,6 +111,7 @@ STAFF_KEY = APIKeyHeader(name="X-API-Key", auto_error=False,
 STAFF_ERRORS = (401, 403, 404)
 _ASK_OK = {"description": "The answer as JSON; with stream=true or Accept: text/event-stream, server-sent "
                           "events: sources, delta…, answer, done (each event's data is JSON)",
+           "model": AnswerBody,
            "content": {"text/event-stream": {"schema": {  # one event
                "type": "object", "required": ["event", "data"],
                "properties": {"event": {"enum": ["sources", "delta", "answer", "done"]},
@@ -171,9 +173,25 @@ class _Engine:
             try:
                 self.service.warm_up()
                 self.error = None
+                self._prefetch_examples()
             except _NOT_READY as exc:
                 logger.error("service not ready, API answers 503: %s", exc)
                 self.error = exc
+
+    def _prefetch_examples(self) -> None:
+        """Find the welcome screen's example questions in the background (each is asked of the
+        engine once per index version), so the first visitor does not wait for them."""
+        examples = getattr(self.service, "examples", None)
+        if examples is None:
+            return
+
+        def find() -> None:
+            try:
+                examples()
+            except CppccError as exc:  # the page asks again (GET /api/examples) and is told why
+                logger.warning("example questions not found at start-up: %s", exc)
+
+        threading.Thread(target=find, name="examples", daemon=True).start()
 
     def get(self) -> AnswerService:
         """The warmed service, or raise why it is not ready (mapped to 503)."""
@@ -315,7 +333,10 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
         # client goes away (api/bounded.py); streamed answers too, as they are composed first
         service, turns = svc(request), body.turns()
         heavy = service.work_size(body.question, turns) > settings.heavy_request_chars
-        answer = await run_bounded(request, lambda budget: service.ask(body.question, turns, budget),
+        # the service's reader-facing reply (a useful refusal, Traditional in, Traditional out)
+        # when it has one; a bare `ask` otherwise
+        reply = getattr(service, "reply", service.ask)
+        answer = await run_bounded(request, lambda budget: reply(body.question, turns, budget),
                                    settings.ask_time_budget_s, heavy_lane if heavy else None)
         if body.stream or "text/event-stream" in request.headers.get("accept", ""):
             return EventSourceResponse(answer_events(answer))
@@ -421,8 +442,10 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
         return svc(request).remove_document(doc_id).to_dict()
 
     from cppcc_qa.api.facts import facts_router
+    from cppcc_qa.api.reader import reader_router
 
-    app.include_router(facts_router())  # before the static mount, which catches every path after it
+    app.include_router(facts_router())
+    app.include_router(reader_router())  # before the static mount, which catches every path after it
     app.router.routes.append(PageMount("/", StaticFiles(directory=settings.web_dir, html=True), name="web"))
     return app
 

@@ -6,9 +6,13 @@
 (() => {
   "use strict";
 
-  const API = { ask: "api/ask", feedback: "api/feedback", health: "api/health", documents: "api/documents" };
+  const API = { ask: "api/ask", feedback: "api/feedback", health: "api/health", documents: "api/documents",
+                examples: "api/examples" };
   const REFUSAL_TITLE = "报告中没有找到相关内容";
   const COPIED_MS = 2000;
+  const TOAST_MS = 8000;
+  const STORE_KEY = "cppcc-qa.conversations";  // localStorage only: never sent to the server
+  const MAX_CONVERSATIONS = 30;                 // oldest dropped first
 
   const state = {
     history: [],          // finished turns sent as context: [{question, answer}]
@@ -16,6 +20,8 @@
     maxChars: 1000,
     busy: false,
     turnCount: 0,
+    conv: null,           // the open conversation: {id, updated, turns: [{question, response, vote}]}
+    documents: [],        // /api/documents, for the refusal's "the reports cover…" and the report list
   };
 
   const turns = new WeakMap(); // <li class="turn"> -> Turn, for keyboard handling
@@ -27,9 +33,75 @@
   const welcome = $("welcome");
   const hint = $("composer-hint");
   const serviceStatus = $("service-status");
+  const drawer = $("drawer");
 
   // el() and quoteRange() are shared with the staff pages (facts.js, loaded first).
   const { el, quoteRange } = window.Facts;
+
+  // ------------------------------------------------------------- conversations in localStorage
+
+  const Store = {
+    all() {
+      try {
+        const list = JSON.parse(localStorage.getItem(STORE_KEY) || "[]");
+        return Array.isArray(list) ? list.filter((c) => c && c.id && Array.isArray(c.turns)) : [];
+      } catch (_) { return []; }
+    },
+    write(list) {
+      list.sort((a, b) => b.updated - a.updated);
+      let kept = list.slice(0, MAX_CONVERSATIONS);
+      for (;;) {  // when the browser's quota is full, drop the oldest until it fits
+        try { localStorage.setItem(STORE_KEY, JSON.stringify(kept)); return true; } catch (_) {
+          if (kept.length <= 1) return false;
+          kept = kept.slice(0, -1);
+        }
+      }
+    },
+    get(id) { return this.all().find((c) => c.id === id) || null; },
+    save(conv) {
+      if (!conv || !conv.turns.length) return;
+      this.write([conv, ...this.all().filter((c) => c.id !== conv.id)]);
+    },
+    remove(id) { this.write(this.all().filter((c) => c.id !== id)); },
+  };
+
+  function newConversation() {
+    const id = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
+    return { id, updated: Date.now(), turns: [] };
+  }
+
+  /** The link that reopens one answer: #c=<conversation>&t=<turn, from 1>. */
+  function turnLink(convId, index) {
+    return "#c=" + encodeURIComponent(convId) + "&t=" + (index + 1);
+  }
+
+  /** reader.html for a citation or passage: the report, opened at the passage, quote marked. */
+  function readerLink(docId, passageId, version, start, end) {
+    const q = new URLSearchParams({ doc: docId });
+    if (passageId) q.set("p", passageId);
+    if (version) q.set("v", version);
+    if (Number.isInteger(start) && Number.isInteger(end)) { q.set("qs", String(start)); q.set("qe", String(end)); }
+    return "reader.html?" + q.toString();
+  }
+
+  // ----------------------------------------------------------------------------- undo toast
+
+  let toastTimer = 0;
+  let toastUndo = null;
+  function toast(text, undo) {
+    clearTimeout(toastTimer);
+    $("toast-text").textContent = text;
+    toastUndo = undo || null;
+    $("toast-undo").hidden = !undo;
+    $("toast").hidden = false;
+    toastTimer = setTimeout(() => { $("toast").hidden = true; toastUndo = null; }, TOAST_MS);
+  }
+  $("toast-undo").addEventListener("click", () => {
+    const undo = toastUndo;
+    $("toast").hidden = true;
+    toastUndo = null;
+    if (undo) undo();
+  });
 
   function prefersReducedMotion() {
     return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
@@ -108,8 +180,10 @@
   // --------------------------------------------------------------------------------- one turn
 
   class Turn {
-    constructor(question) {
+    constructor(question, index) {
       this.id = "turn-" + (++state.turnCount);
+      this.index = index;          // its place in the conversation (the link names it)
+      this.convId = state.conv.id;
       this.question = question;
       this.citations = [];
       this.text = "";
@@ -211,7 +285,8 @@
           close),
         el("h3", { className: "passage-title" }, citation.title || "（无标题）"),
         el("p", { className: "passage-meta" }, [citation.body || citation.committee, citation.date, citation.section].filter(Boolean).join(" · ")),
-        body);
+        body,
+        this.readerAnchor(citation));
       this.passage.hidden = false;
       this.answer.classList.add("with-passage");
       this.passage.focus({ preventScroll: true });
@@ -231,6 +306,12 @@
       this.openChip = null;
     }
 
+    readerAnchor(c) {
+      const version = this.final ? this.final.index_version : "";
+      return el("a", { className: "reader-link", href: readerLink(c.doc_id, c.passage_id, version, c.start, c.end),
+                       "aria-label": "查看原文 " + c.n + "：" + citationLabel(c) }, "查看原文");
+    }
+
     finish(response) {
       this.final = response;
       this.citations = response.citations || this.citations;
@@ -245,10 +326,44 @@
         this.sources.replaceChildren(
           el("h3", { className: "sources-title" }, "出处"),
           el("ul", { className: "source-list" },
-            ...this.citations.map((c) => el("li", {}, this.chip(c, true)))));
+            ...this.citations.map((c) => el("li", {}, this.chip(c, true), " ", this.readerAnchor(c)))));
         this.sources.hidden = false;
       }
+      if (!response.answerable) this.buildHelp(response);
       this.buildActions();
+    }
+
+    /** A refusal's help: what the reports cover, the closest passages (not an answer) and
+     *  questions the reports do answer on the topic. */
+    buildHelp(response) {
+      const main = this.answer.querySelector(".answer-main");
+      const help = el("div", { className: "refusal-help" });
+      const related = Array.isArray(response.related) ? response.related : [];
+      const suggestions = Array.isArray(response.suggestions) ? response.suggestions : [];
+      if (!related.length && !suggestions.length) return;
+      if (state.documents.length) {
+        help.append(el("p", { className: "covers" }, "已收录的报告：" +
+          state.documents.map((d) => [d.body || d.committee, d.title].filter(Boolean).join(" ")).join("；") + "。"));
+      }
+      if (suggestions.length) {
+        help.append(el("h3", { className: "help-title" }, "报告能回答的相关问题"),
+          el("ul", { className: "suggestions" }, ...suggestions.map((q) => {
+            const b = el("button", { type: "button", className: "example suggestion" }, q);
+            b.addEventListener("click", () => { if (!state.busy) ask(q); });
+            return el("li", {}, b);
+          })));
+      }
+      if (related.length) {
+        const version = response.index_version || "";
+        help.append(el("h3", { className: "help-title related-title" }, "相关段落（不是答案）"),
+          el("p", { className: "related-note" }, "下面的段落与问题有关，但没有回答这个问题，仅供参考。"),
+          el("ul", { className: "related-list", "aria-label": "相关段落（不是答案）" }, ...related.map((r) =>
+            el("li", { className: "related" },
+              el("p", { className: "passage-meta" }, [r.body, r.title, r.section].filter(Boolean).join(" · ")),
+              el("p", { className: "related-text" }, r.text),
+              el("a", { className: "reader-link", href: readerLink(r.doc_id, r.passage_id, version) }, "查看原文")))));
+      }
+      main.insertBefore(help, this.actions);
     }
 
     fail(message, retry) {
@@ -281,12 +396,42 @@
         if (!ok) {
           up.disabled = down.disabled = false;
           button.setAttribute("aria-pressed", "false");
+        } else {
+          this.vote = rating;
+          recordVote(this, rating);
         }
       };
       up.addEventListener("click", () => vote("up", up));
-      down.addEventListener("click", () => vote("down", down));
-      this.actions.replaceChildren(copy, up, down, note);
+      const comment = el("textarea", { className: "comment-input", rows: 2, maxLength: 2000,
+                                        id: this.id + "-comment" });
+      const sendComment = el("button", { type: "button", className: "action send-comment" }, "发送反馈");
+      const cancel = el("button", { type: "button", className: "action" }, "取消");
+      const box = el("div", { className: "comment-box", hidden: true },
+        el("label", { htmlFor: comment.id, className: "comment-label" }, "哪里不对？（可不填）"),
+        comment, el("div", { className: "comment-actions" }, sendComment, cancel));
+      down.setAttribute("aria-expanded", "false");
+      down.addEventListener("click", () => {
+        box.hidden = !box.hidden;
+        down.setAttribute("aria-expanded", String(!box.hidden));
+        if (!box.hidden) comment.focus();
+      });
+      cancel.addEventListener("click", () => { box.hidden = true; down.setAttribute("aria-expanded", "false"); down.focus(); });
+      sendComment.addEventListener("click", async () => {
+        sendComment.disabled = true;
+        this.comment = comment.value.trim();
+        await vote("down", down);
+        sendComment.disabled = false;
+        if (down.getAttribute("aria-pressed") === "true") box.hidden = true;
+      });
+      const link = el("a", { className: "action permalink", href: turnLink(this.convId, this.index),
+                             "aria-label": "这条回答的链接" }, "链接");
+      this.actions.replaceChildren(copy, up, down, link, note);
+      this.actions.after(box);
       this.actions.hidden = false;
+      if (this.vote) {  // restored from storage: the vote was sent already
+        up.disabled = down.disabled = true;
+        (this.vote === "up" ? up : down).setAttribute("aria-pressed", "true");
+      }
     }
 
     copyable() {
@@ -301,8 +446,9 @@
     async sendFeedback(rating, note) {
       const r = this.final;
       const body = {
-        question: this.question, answer: r.answer, rating,
+        question: this.question, answer: r.answer, rating, comment: rating === "down" ? (this.comment || "") : "",
         citations: (r.citations || []).map((c) => ({ n: c.n, passage_id: c.passage_id, quote: c.quote })),
+        history: historyBefore(this.convId, this.index), index_version: r.index_version || "",
       };
       try {
         const res = await fetch(API.feedback, {
@@ -343,7 +489,7 @@
     state.busy = true;
     sendButton.disabled = true;
     welcome.hidden = true;
-    const turn = new Turn(question);
+    const turn = new Turn(question, state.conv.turns.length);
     conversation.append(turn.node);
     conversation.setAttribute("aria-busy", "true");
     turn.node.scrollIntoView({ block: "start", behavior: prefersReducedMotion() ? "auto" : "smooth" });
@@ -393,6 +539,67 @@
     }
     turn.finish(final);
     state.history.push({ question: final.question || question, answer: final.answer || "" });
+    const { timings_ms: _timings, ...kept } = final;
+    state.conv.turns.push({ question, response: kept });
+    state.conv.updated = Date.now();
+    Store.save(state.conv);
+    renderHistory();
+  }
+
+  /** The turns before `index` of a conversation, as /api/ask's history (feedback sends them). */
+  function historyBefore(convId, index) {
+    const conv = convId === state.conv.id ? state.conv : Store.get(convId);
+    const turns = conv ? conv.turns.slice(0, index) : [];
+    return turns.slice(-state.maxTurns).map((t) => ({
+      question: t.question, answer: ((t.response && t.response.answer) || "").slice(0, 4000) }));
+  }
+
+  function recordVote(turn, rating) {
+    const conv = turn.convId === state.conv.id ? state.conv : Store.get(turn.convId);
+    if (!conv || !conv.turns[turn.index]) return;
+    conv.turns[turn.index].vote = rating;
+    Store.save(conv);
+  }
+
+  // ------------------------------------------------------------------ opening a conversation
+
+  /** Show a stored conversation (or a new one) in the page. */
+  function openConversation(conv) {
+    state.conv = conv;
+    state.history = conv.turns.map((t) => ({ question: t.response.question || t.question, answer: t.response.answer || "" }));
+    conversation.replaceChildren();
+    conv.turns.forEach((t, i) => {
+      const turn = new Turn(t.question, i);
+      turn.vote = t.vote || null;
+      conversation.append(turn.node);
+      turn.finish(t.response);
+    });
+    welcome.hidden = conv.turns.length > 0;
+    renderHistory();
+  }
+
+  /** Open the conversation and answer a #c=…&t=… link names: scrolled to, highlighted. */
+  function followLink() {
+    const m = /^#c=([^&]+)&t=(\d+)$/.exec(location.hash);
+    if (!m) return false;
+    const conv = Store.get(decodeURIComponent(m[1]));
+    if (!conv) {
+      toast("这条链接的对话不在这台设备上（对话只保存在打开它的浏览器里）。");
+      return false;
+    }
+    if (state.busy && state.conv.id !== conv.id) {
+      toast("上一个问题还在回答中，请稍候再打开这条链接。");
+      return true;
+    }
+    if (!state.conv || state.conv.id !== conv.id) openConversation(conv);
+    const node = conversation.children[Number(m[2]) - 1];
+    if (!node) return true;
+    for (const n of conversation.querySelectorAll(".turn.linked")) n.classList.remove("linked");
+    node.classList.add("linked");
+    node.tabIndex = -1;
+    node.scrollIntoView({ block: "start", behavior: "auto" });
+    node.focus({ preventScroll: true });
+    return true;
   }
 
   function submit() {
@@ -422,11 +629,77 @@
   }
 
   function newChat() {
-    state.history = [];
-    conversation.replaceChildren();
-    welcome.hidden = false;
+    const previous = state.conv;
+    if (state.busy) {
+      hint.textContent = "上一个问题还在回答中，请稍候。";
+      return;
+    }
+    openConversation(newConversation());
+    if (location.hash) history.replaceState(null, "", location.pathname + location.search);
     hint.textContent = "";
     input.focus();
+    if (previous && previous.turns.length) {
+      toast("已开始新对话，刚才的对话保存在“对话记录”里。", () => openConversation(Store.get(previous.id) || previous));
+    }
+  }
+
+  // ------------------------------------------------------------- the drawer: history, reports
+
+  let drawerOpener = null;
+  function openDrawer(which, opener) {
+    const reports = which === "reports";
+    $("drawer-title").textContent = reports ? "已收录的报告" : "对话记录";
+    $("history-pane").hidden = reports;
+    $("reports-pane").hidden = !reports;
+    for (const b of [$("open-history"), $("open-reports")]) b.setAttribute("aria-expanded", String(b === opener));
+    drawerOpener = opener;
+    drawer.hidden = false;
+    drawer.focus();
+  }
+  function closeDrawer() {
+    if (drawer.hidden) return;
+    drawer.hidden = true;
+    for (const b of [$("open-history"), $("open-reports")]) b.setAttribute("aria-expanded", "false");
+    if (drawerOpener) drawerOpener.focus();
+  }
+
+  function when(ms) {
+    return new Date(ms).toLocaleString("zh-CN", { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  }
+
+  function renderHistory() {
+    const list = Store.all();
+    const items = list.map((c) => {
+      const current = state.conv && c.id === state.conv.id;
+      const open = el("button", { type: "button", className: "history-open",
+                                  "aria-current": current ? "true" : null },
+        el("span", { className: "history-q" }, c.turns[0].question),
+        el("span", { className: "history-meta" }, when(c.updated) + " · " + c.turns.length + " 问"));
+      open.addEventListener("click", () => {
+        if (state.busy) {  // the answer on its way belongs to the conversation it was asked in
+          toast("上一个问题还在回答中，请稍候再打开其他对话。");
+          return;
+        }
+        openConversation(c);
+        history.replaceState(null, "", location.pathname + location.search);
+        closeDrawer();
+        input.focus();
+      });
+      const del = el("button", { type: "button", className: "history-delete", "aria-label": "删除对话：" + c.turns[0].question }, "删除");
+      del.addEventListener("click", () => {
+        if (current && state.busy) {
+          toast("这段对话正在回答中，请稍候再删除。");
+          return;
+        }
+        Store.remove(c.id);
+        if (current) openConversation(newConversation());
+        renderHistory();
+        ($("history-list").querySelector("button") || $("drawer-close")).focus();
+        toast("已删除一段对话。", () => { Store.save(c); if (current) openConversation(c); renderHistory(); });
+      });
+      return el("li", { className: "history-item" }, open, del);
+    });
+    $("history-list").replaceChildren(...(items.length ? items : [el("li", { className: "history-empty" }, "还没有保存的对话。")]));
   }
 
   // ------------------------------------------------------------------------------ start-up
@@ -442,6 +715,7 @@
         }
         serviceStatus.hidden = true;
         loadDocuments();
+        loadExamples();
         return;
       }
       serviceStatus.textContent = await describeFailure(res);
@@ -451,16 +725,47 @@
     serviceStatus.hidden = false;
   }
 
+  function documentItem(d) {
+    return el("li", { className: "document" },
+      el("a", { href: readerLink(d.doc_id), className: "doc-link" },
+        el("span", { className: "doc-committee" }, d.body || d.committee || ""), " ",
+        el("span", { className: "doc-title" }, d.title || d.doc_id)),
+      d.date ? el("span", { className: "doc-date" }, " · " + d.date) : null);
+  }
+
   async function loadDocuments() {
     try {
       const res = await fetch(API.documents);
       if (!res.ok) return;
       const { documents } = await res.json();
       if (!Array.isArray(documents) || !documents.length) return;
-      $("document-list").replaceChildren(...documents.map((d) =>
-        el("li", {}, el("span", { className: "doc-committee" }, d.committee || ""), " ", d.title || d.doc_id)));
+      state.documents = documents;
+      $("document-list").replaceChildren(...documents.map(documentItem));
+      $("report-list").replaceChildren(...documents.map(documentItem));
       $("documents").hidden = false;
     } catch (_) { /* the list is a nicety; asking still works */ }
+  }
+
+  async function loadExamples() {
+    const list = $("examples");
+    try {
+      const res = await fetch(API.examples);
+      const examples = res.ok ? (await res.json()).examples : [];
+      list.replaceChildren(...(examples || []).map((q) => {
+        const b = el("button", { type: "button", className: "example" }, q);
+        b.addEventListener("click", () => {
+          if (state.busy) return;
+          input.value = q;
+          submit();
+        });
+        return el("li", {}, b);
+      }));
+      list.hidden = !list.children.length;
+    } catch (_) {
+      list.hidden = true;  // asking still works without examples
+    } finally {
+      list.setAttribute("aria-busy", "false");
+    }
   }
 
   form.addEventListener("submit", (e) => { e.preventDefault(); submit(); });
@@ -477,19 +782,27 @@
     hint.textContent = left < 0 ? "问题太长了，请删去 " + (-left) + " 字。" : left < 50 ? "还可输入 " + left + " 字。" : "";
   });
   $("new-chat").addEventListener("click", newChat);
-  for (const button of document.querySelectorAll(".example")) {
-    button.addEventListener("click", () => {
-      if (state.busy) return;
-      input.value = button.textContent;
-      submit();
-    });
-  }
+  $("open-history").addEventListener("click", (e) => openDrawer("history", e.currentTarget));
+  $("open-reports").addEventListener("click", (e) => openDrawer("reports", e.currentTarget));
+  $("drawer-close").addEventListener("click", closeDrawer);
+  document.addEventListener("click", (e) => {  // a click beside the drawer closes it
+    if (drawer.hidden || e.composedPath().some((n) => n === drawer || (n.matches && n.matches(".tool, #toast")))) return;
+    closeDrawer();
+  });
+  window.addEventListener("hashchange", followLink);
+  window.addEventListener("storage", (e) => { if (e.key === STORE_KEY) renderHistory(); });
   document.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;
+    if (!drawer.hidden) { closeDrawer(); return; }
     const node = e.target.closest && e.target.closest(".turn");
     const turn = node && turns.get(node);
     if (turn && !turn.passage.hidden) turn.closePassage(true);
   });
 
+  // reopen what was open (the newest conversation), or what a link names
+  if (!followLink()) {
+    const latest = Store.all()[0];
+    openConversation(latest || newConversation());
+  }
   checkService();
 })();
