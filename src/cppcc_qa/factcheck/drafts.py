@@ -115,12 +115,16 @@ def validate_draft(text: object) -> str:
 
 
 def _committees_named(verifier: Verifier, text: str) -> tuple[str, ...]:
-    """The committee a piece of the draft names last (none when it names none or is blank)."""
+    """The committee a piece of the draft names last, else the places outside the corpus it names
+    ("张掖市政协…": later statements are about 张掖, which no report covers); none when it names
+    none or is blank. `Verifier.verify` reads the same parse of the same words when they are in
+    the claim, so a statement and the claim it would be on its own get one verdict."""
     limit = verifier.engine.max_question_chars
     try:
-        return tuple(verifier.engine.parse(text[-limit:], max_chars=limit).committees)[-1:]
+        parsed = verifier.engine.parse(text[-limit:], max_chars=limit)
     except InputError:
         return ()
+    return tuple(parsed.committees)[-1:] or tuple(dict.fromkeys(parsed.unknown_places))
 
 
 def check_draft(verifier: Verifier, text: str) -> DraftCheck:
