@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cppcc_qa.api.models import CheckedBody, api_errors
 from cppcc_qa.errors import IndexMissingError
-from cppcc_qa.factcheck.drafts import MAX_DRAFT_CHARS
+from cppcc_qa.factcheck.drafts import MAX_DRAFT_CHARS, draft_csv, draft_markdown
 from cppcc_qa.factcheck.figures import figures_csv, figures_to_rows, sort_figures
 from cppcc_qa.service import QAService
 
@@ -69,6 +69,11 @@ _CSV_OK = {"description": "UTF-8 CSV with a byte-order mark and a header row; te
            "content": {"text/csv": {"schema": {"type": "string"}}}}
 
 
+_MD_OK = {"description": "UTF-8 Markdown: the summary, then each statement with its verdict, suggested "
+                         "figure, explanation and evidence",
+          "content": {"text/markdown": {"schema": {"type": "string"}}}}
+
+
 class VerifyRequest(CheckedBody):
     """One claim to check."""
 
@@ -98,7 +103,8 @@ def _service(request: Request) -> QAService:
 
 
 def facts_router() -> APIRouter:
-    """The routes /api/figures, /api/figures.csv, /api/verify and /api/check."""
+    """The routes /api/figures, /api/figures.csv, /api/verify, /api/check and its exports
+    /api/check.md and /api/check.csv."""
     router = APIRouter()
     committee_q = Query(None, max_length=MAX_FILTER_CHARS, description="委员会，如 武威 (committee)")
     text_q = Query(None, max_length=MAX_FILTER_CHARS, description="事项关键词，如 委员工作室 (text)")
@@ -133,5 +139,18 @@ def facts_router() -> APIRouter:
                  responses=api_errors(400, 408, 422, 503))
     def check(body: CheckRequest, request: Request) -> dict[str, Any]:
         return _service(request).check_draft(body.text).to_dict()
+
+    @router.post("/api/check.md", summary="The same draft check as Markdown (to keep or send)",
+                 response_class=Response, responses={200: _MD_OK, **api_errors(400, 408, 422, 503)})
+    def check_markdown(body: CheckRequest, request: Request) -> Response:
+        return Response(draft_markdown(_service(request).check_draft(body.text)), media_type="text/markdown; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="check.md"'})
+
+    @router.post("/api/check.csv", summary="The same draft check as CSV, one row per statement",
+                 response_class=Response, responses={200: _CSV_OK, **api_errors(400, 408, 422, 503)})
+    def check_csv(body: CheckRequest, request: Request) -> Response:
+        body_text = "\ufeff" + draft_csv(_service(request).check_draft(body.text))
+        return Response(body_text, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="check.csv"'})
 
     return router

@@ -29,7 +29,7 @@ from cppcc_qa.text.measure import (
 )
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities, normalize_numerals
 
-__all__ = ["extract_figures", "figures_to_rows", "figures_csv", "filter_figures", "sort_figures", "FIGURE_FIELDS",
+__all__ = ["extract_figures", "figures_to_rows", "figures_csv", "filter_figures", "sort_figures", "inert_cell", "FIGURE_FIELDS",
            "SORT_KEYS"]
 
 #: Column order of `figures_csv` and keys of `figures_to_rows`.
@@ -148,11 +148,11 @@ def figures_csv(figs: Iterable[Figure]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(FIGURE_FIELDS), lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: _inert(v) for k, v in row.items()} for row in figures_to_rows(figs))
+    writer.writerows({k: inert_cell(v) for k, v in row.items()} for row in figures_to_rows(figs))
     return out.getvalue()
 
 
-def _inert(cell: Any) -> Any:
+def inert_cell(cell: Any) -> Any:
     """`cell`, with an apostrophe before it when it is text a spreadsheet would read as a formula."""
     return f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
 
