@@ -317,7 +317,7 @@ def test_figures_are_extracted_once_per_index_version(verifier: Verifier) -> Non
     facts = verifier.facts()
     assert verifier.facts() is facts
     assert facts.version == verifier.engine.index_version
-    assert len(facts.figures) == 61
+    assert len(facts.figures) == 55
     assert [f.surface for f in verifier.figures("武威", "委员工作室")] == ["149个", "19个", "130个"]
 
 

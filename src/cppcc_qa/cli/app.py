@@ -169,7 +169,7 @@ def eval_cmd(
     import shutil
     import tempfile
 
-    from cppcc_qa.evaluation.evaluate import evaluate, format_metrics, load_gold, write_report
+    from cppcc_qa.evaluation.evaluate import evaluate, format_metrics, load_gold, run_metadata, write_report
     from cppcc_qa.ingest.corpus import collect_files
 
     if split not in (None, "tune", "holdout"):
@@ -187,8 +187,9 @@ def eval_cmd(
             service_for(settings, warm=False).add_files(files)
         svc = service_for(settings)
         result = evaluate(svc, cases)
+        meta = run_metadata(gold, svc, split, add or ())
     if report:
-        write_report(result, report)
+        write_report(result, report, meta)
     print(json.dumps(result.metrics, ensure_ascii=False, indent=2) if as_json else format_metrics(result.metrics))
     if max_wrong is not None and result.metrics["wrong_answers"] > max_wrong:
         err.print(f"error: {result.metrics['wrong_answers']} wrong answers, more than --max-wrong {max_wrong}")

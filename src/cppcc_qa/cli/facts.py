@@ -91,15 +91,25 @@ def register(app: typer.Typer) -> None:
     def check(
         file: Annotated[Path, typer.Argument(help="the draft (UTF-8 text), or - for stdin")],
         as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+        as_markdown: Annotated[bool, typer.Option("--markdown", help="print the result as Markdown")] = False,
+        as_csv: Annotated[bool, typer.Option("--csv", help="print the result as CSV, one row per statement")] = False,
         embedder: EmbedderOpt = None,
         index_dir: IndexOpt = None,
     ) -> None:
         """Check every figure and checkable fact in a draft against the reports."""
+        from cppcc_qa.factcheck.drafts import draft_csv, draft_markdown
+
+        if sum((as_json, as_markdown, as_csv)) > 1:
+            fail("choose one of --json, --markdown and --csv")
         try:
             text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"cannot read {file}: {exc}")
-        result = service_for(settings_for(embedder, index_dir)).check_draft(text).to_dict()
+        checked = service_for(settings_for(embedder, index_dir)).check_draft(text)
+        if as_markdown or as_csv:
+            sys.stdout.write(draft_markdown(checked) if as_markdown else draft_csv(checked))
+            return
+        result = checked.to_dict()
         if as_json:
             print(json.dumps(result, ensure_ascii=False, indent=2))
             return

@@ -10,11 +10,14 @@ against the committee named last before it in the draft.
 """
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cppcc_qa.errors import InputError
 from cppcc_qa.factcheck.claims import claim_quantities
+from cppcc_qa.factcheck.figures import inert_cell
 from cppcc_qa.factcheck.textcheck import ROLE_WORDS
 from cppcc_qa.records import Verdict
 from cppcc_qa.text.periods import years_in
@@ -26,7 +29,8 @@ from cppcc_qa.text.validate import clean_text
 if TYPE_CHECKING:
     from cppcc_qa.factcheck.verify import Verifier
 
-__all__ = ["Statement", "DraftCheck", "split_statements", "check_draft", "MAX_DRAFT_CHARS"]
+__all__ = ["Statement", "DraftCheck", "split_statements", "check_draft", "MAX_DRAFT_CHARS", "draft_markdown",
+           "draft_csv", "DRAFT_CSV_FIELDS", "VERDICT_NAMES"]
 
 #: A draft is a report or a speech, not a book: longer texts should be checked in parts.
 MAX_DRAFT_CHARS = 20000
@@ -115,12 +119,16 @@ def validate_draft(text: object) -> str:
 
 
 def _committees_named(verifier: Verifier, text: str) -> tuple[str, ...]:
-    """The committee a piece of the draft names last (none when it names none or is blank)."""
+    """The committee a piece of the draft names last, else the places outside the corpus it names
+    ("张掖市政协…": later statements are about 张掖, which no report covers); none when it names
+    none or is blank. `Verifier.verify` reads the same parse of the same words when they are in
+    the claim, so a statement and the claim it would be on its own get one verdict."""
     limit = verifier.engine.max_question_chars
     try:
-        return tuple(verifier.engine.parse(text[-limit:], max_chars=limit).committees)[-1:]
+        parsed = verifier.engine.parse(text[-limit:], max_chars=limit)
     except InputError:
         return ()
+    return tuple(parsed.committees)[-1:] or tuple(dict.fromkeys(parsed.unknown_places))
 
 
 def check_draft(verifier: Verifier, text: str) -> DraftCheck:
@@ -143,3 +151,49 @@ def check_draft(verifier: Verifier, text: str) -> DraftCheck:
         context = _committees_named(verifier, st.text) or context
         pos = st.end
     return DraftCheck(text, tuple(verdicts), facts.version)
+
+
+#: How a verdict is named in an export: a word, never colour alone (the pages' labels).
+VERDICT_NAMES = {"supported": "相符", "refuted": "不符", "not_found": "未找到依据"}
+#: Columns of `draft_csv`: one row per statement, its evidence quotes joined.
+DRAFT_CSV_FIELDS = ("n", "start", "end", "statement", "verdict", "verdict_label", "suggested", "explanation",
+                    "evidence")
+
+
+def _evidence_lines(statement: dict[str, Any]) -> list[str]:
+    return [f"[{c['n']}] {c['committee']} · {c['title']} · {c['passage_id']}：“{c['quote']}”"
+            for c in statement["evidence"]]
+
+
+def draft_markdown(result: DraftCheck) -> str:
+    """The result as Markdown: the summary, then each statement with its verdict, the figure the
+    report gives when it refutes the statement, the explanation and the quoted evidence."""
+    d = result.to_dict()
+    s = d["summary"]
+    out = ["# 稿件核对结果", "",
+           f"相符 {s['supported']} · 不符 {s['refuted']} · 未找到依据 {s['not_found']}"
+           f"（索引版本 {d['index_version']}）", ""]
+    for n, st in enumerate(d["statements"], 1):
+        out.append(f"## {n}. {VERDICT_NAMES[st['verdict']]}：{st['text']}")
+        out.append("")
+        if st.get("expected"):
+            out.append(f"- 建议改为：{st['expected']}")
+        out.append(f"- 说明：{st['explanation']}")
+        out.extend(f"- 依据 {line}" for line in _evidence_lines(st))
+        out.append("")
+    return "\n".join(out)
+
+
+def draft_csv(result: DraftCheck) -> str:
+    """The result as CSV with a header row (`DRAFT_CSV_FIELDS`); a text cell a spreadsheet would
+    run as a formula gets a leading apostrophe, as in `figures.figures_csv` (a draft is anyone's
+    text)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(DRAFT_CSV_FIELDS), lineterminator="\n")
+    writer.writeheader()
+    for n, st in enumerate(result.to_dict()["statements"], 1):
+        row = {"n": n, "start": st["start"], "end": st["end"], "statement": st["text"], "verdict": st["verdict"],
+               "verdict_label": VERDICT_NAMES[st["verdict"]], "suggested": st.get("expected") or "",
+               "explanation": st["explanation"], "evidence": "\n".join(_evidence_lines(st))}
+        writer.writerow({k: inert_cell(v) for k, v in row.items()})
+    return buf.getvalue()

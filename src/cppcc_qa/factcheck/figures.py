@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -22,6 +22,7 @@ from cppcc_qa.text.measure import (
     SENTENCE_BREAKS,
     TIME_PATTERN,
     is_figure,
+    is_narrative,
     measure_phrase,
     remove_scope,
     strip_fillers,
@@ -29,7 +30,8 @@ from cppcc_qa.text.measure import (
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities, normalize_numerals
 from cppcc_qa.text.spreadsheet import inert_cell
 
-__all__ = ["extract_figures", "figures_to_rows", "figures_csv", "filter_figures", "FIGURE_FIELDS"]
+__all__ = ["extract_figures", "figures_to_rows", "figures_csv", "filter_figures", "sort_figures", "inert_cell", "FIGURE_FIELDS",
+           "SORT_KEYS"]
 
 #: Column order of `figures_csv` and keys of `figures_to_rows`.
 FIGURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Figure))
@@ -77,7 +79,8 @@ def _passage_id(chunks: Sequence[Chunk], start: int, end: int) -> str:
 def extract_figures(doc: Document, chunks: Sequence[Chunk]) -> list[Figure]:
     """Every quantitative statement in `doc`, in text order, located in `doc.text` and in a chunk.
 
-    Years ("2002年", "2024年以来") and unitless numbers are skipped; durations ("22年") are kept.
+    Years ("2002年", "2024年以来") and unitless numbers are skipped; durations ("22年") are kept,
+    except in a narrative phrase or a name (`text.measure.is_narrative`: "二十二年的砥砺奋进").
     Only chunks of this document are used to fill `passage_id`.
     """
     text = doc.text
@@ -88,6 +91,8 @@ def extract_figures(doc: Document, chunks: Sequence[Chunk]) -> list[Figure]:
         if not is_figure(m):
             continue
         sentence_start = _break_before(text, m.start, SENTENCE_BREAKS)
+        if is_narrative(text, m, sentence_start):
+            continue
         clause_start = _break_before(text, m.start, CLAUSE_BREAKS, sentence_start)
         prev_end = max((e for e in by_end if clause_start <= e <= m.start), default=-1)
         paren = _open_paren(text, m.start, sentence_start)
@@ -163,3 +168,24 @@ def filter_figures(
             continue
         kept.append(f)
     return kept
+
+
+#: The columns the table can be sorted by, each with its sort key ("source" is the passage id in
+#: text order: a report's figures stay in their order).
+SORT_KEYS: dict[str, Callable[[Figure], Any]] = {
+    "committee": lambda f: (f.committee, f.doc_id, f.start),
+    "measure": lambda f: (f.measure, f.doc_id, f.start),
+    "value": lambda f: (f.value, f.unit, f.doc_id, f.start),
+    "period": lambda f: (f.period, f.doc_id, f.start),
+    "source": lambda f: (f.doc_id, f.start),
+}
+
+
+def sort_figures(figs: Iterable[Figure], key: str | None = None, descending: bool = False) -> list[Figure]:
+    """Figures sorted by a column of `SORT_KEYS` (None keeps their order); ties keep text order."""
+    figs = list(figs)
+    if key is None:
+        return figs[::-1] if descending else figs
+    if key not in SORT_KEYS:
+        raise ValueError(f"sort must be one of {sorted(SORT_KEYS)}, not {key!r}")
+    return sorted(figs, key=SORT_KEYS[key], reverse=descending)

@@ -221,7 +221,9 @@ class Verifier:
     # -- one claim ---------------------------------------------------------------------------
     def verify(self, claim: str, context: Sequence[str] = ()) -> CheckedVerdict:
         """The verdict on `claim`; `context` names the committees of a draft's earlier sentences,
-        used when the claim names none."""
+        used when the claim names none (a name that is no committee of the corpus, a place the
+        draft spoke of, makes the claim one about a body the reports do not cover, as it would be
+        had the claim named it)."""
         claim = clean_text(claim, "说法/claim", self.engine.max_question_chars, example="武威市政协委员调结案件35件。")
         st = self.engine.state()  # one index version for the whole verdict, even if a new one lands
         parsed = self.engine.parse(claim, st=st, max_chars=self.engine.max_question_chars)
@@ -229,6 +231,8 @@ class Verifier:
         text = parsed.normalized
         committees = named_outside_titles(text, parsed.committees) or tuple(c for c in context if c in facts.committees)
         foreign = () if committees else (*parsed.unknown_places, *self._other_committees(text, st.directory))
+        if not committees and not foreign:  # a draft's earlier sentence named a body the corpus lacks
+            foreign = tuple(c for c in context if c not in facts.committees)
         if foreign:
             places = "、".join(dict.fromkeys(place_of(p) for p in foreign))
             return CheckedVerdict(claim, NOT_FOUND, f"已收录的报告中没有关于{places}的工作报告，无法核对这一说法。",

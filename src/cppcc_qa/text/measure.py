@@ -25,7 +25,7 @@ from cppcc_qa.text.tokenize import STOPWORDS, tagged_words, terms_of
 
 __all__ = [
     "CLAUSE_BREAKS", "SENTENCE_BREAKS", "TIME_PATTERN", "SCOPE_WORDS", "CUT_MARKERS",
-    "strip_fillers", "remove_scope", "is_figure", "is_change", "CHANGE_WORDS", "measure_phrase", "counted_terms", "coverage",
+    "strip_fillers", "remove_scope", "is_figure", "is_narrative", "is_change", "CHANGE_WORDS", "measure_phrase", "counted_terms", "coverage",
     "WINDOW", "PROXIMITY_DECAY", "asked_action",
 ]
 
@@ -76,6 +76,51 @@ def is_figure(m: QuantityMatch) -> bool:
         return True
     number = q.surface[: -len(q.unit)].strip()
     return not years_in(number + "年")
+
+
+#: Units of a length of time: the number may be a duration ("履职历程已有22年").
+DURATION_UNITS: tuple[str, ...] = ("年", "周年", "个月", "月", "天", "日")
+#: Words right after a duration that make it a time frame or a figure of speech, not a count:
+#: a modifier ("二十二年的砥砺奋进"), a time frame ("二十二年来", "五年间"), an idiom
+#: ("三十年如一日", "七十年风雨").
+NARRATIVE_AFTER = re.compile(r"的|来|以来|间|之间|之中|如一日|风雨|峥嵘|春秋|征程|奋斗|历程")
+#: Words right before a duration that make it the length of a journey told, not a result:
+#: "历经七十年风雨", "经过五年持续奋斗", "走过22年", "过去五年，" (a period).
+NARRATIVE_BEFORE = re.compile(r"(?:历经|经过|走过|过去|回望|回首)(?:了)?$")
+#: An ordinal before a duration names a plan period ("第十四个五年规划"), not a count.
+ORDINAL_BEFORE = re.compile(r"第[0-9一二三四五六七八九十百]+个$")
+#: "三大攻坚战", "九大重点产业链": a number before 大 names a set of programmes, not a count.
+NAME_UNITS: tuple[str, ...] = ("大",)
+#: Quotation marks whose content is a name or slogan ("“全市九大重点产业链建设”").
+_QUOTES = (("“", "”"), ("「", "」"), ("《", "》"))
+
+
+def _inside_quotes(text: str, start: int, floor: int) -> bool:
+    """Whether `start` lies inside a quoted name that opens after `floor` (its clause)."""
+    for open_, close in _QUOTES:
+        i = text.rfind(open_, floor, start)
+        if i >= 0 and text.find(close, i, start) < 0:
+            return True
+    return False
+
+
+def is_narrative(text: str, m: QuantityMatch, floor: int = 0) -> bool:
+    """Whether a number in `text` is part of a narrative phrase or a name, counting nothing the
+    report achieved: a duration told as a journey or used as a time frame or modifier ("二十二年的
+    砥砺奋进", "二十二年来", "历经七十年风雨", "三十年如一日", "第十四个五年规划"), a numbered
+    name ("三大攻坚战") or a number inside a quoted name ("“全市九大重点产业链建设”"). A duration
+    that is what its clause states stays a figure ("履职历程已有22年。", "提高到11.3年"), and so
+    does one that measures a policy ("长江十年禁渔", "延长30年"). `floor` is where the number's
+    sentence starts (a quote never spans sentences)."""
+    q = m.quantity
+    if q.unit in NAME_UNITS or _inside_quotes(text, m.start, floor):
+        return True
+    if q.unit not in DURATION_UNITS or q.qualifier:
+        return False
+    before = text[max(floor, m.start - 6) : m.start]
+    if NARRATIVE_BEFORE.search(before) or ORDINAL_BEFORE.search(before):
+        return True
+    return bool(NARRATIVE_AFTER.match(text, m.end))
 
 
 #: Words that make a figure a change ("增加8000亿元", "多18个").

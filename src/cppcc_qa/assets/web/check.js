@@ -5,6 +5,7 @@
   "use strict";
   const { el, describeFailure, NETWORK_ERROR, evidenceItem, VERDICTS, verdictBadge } = window.Facts;
   const API_CHECK = "api/check";
+  const EXPORTS = { md: { path: "api/check.md", name: "稿件核对.md" }, csv: { path: "api/check.csv", name: "稿件核对.csv" } };
   const SAMPLE = "2024年以来，武威市政协共有124名政协委员参与诉前调解，调结案件35件，调解成功72件。" +
     "武威市政协同乌鲁木齐市政协建立友好政协。\n\n平凉市政协建立委员工作室149个，" +
     "协调落实乡村振兴帮扶资金约260万元。平凉市政协组织委员植树3000棵。";
@@ -19,6 +20,7 @@
   const summary = $("summary");
   const view = $("draft-view");
   const list = $("statement-list");
+  let checkedText = "";
 
   function setStatus(message, isError) {
     status.textContent = message;
@@ -47,6 +49,9 @@
     const item = el("li", { id: "st-" + i, className: "statement-item", tabIndex: -1 },
       el("div", { className: "statement-head" }, verdictBadge(st.verdict),
         el("span", { className: "statement-text", textContent: st.text })),
+      st.verdict === "refuted" && st.expected
+        ? el("p", { className: "suggestion" }, "建议改为：", el("strong", { textContent: st.expected }), "（据报告原文）")
+        : null,
       el("p", { className: "explanation", textContent: st.explanation }));
     if (st.evidence && st.evidence.length) {
       const evidence = el("ol", { className: "evidence-list", id: "ev-" + i, hidden: true },
@@ -109,6 +114,7 @@
       const res = await fetch(API_CHECK, { method: "POST", headers: { "Content-Type": "application/json" },
                                            body: JSON.stringify({ text }) });
       if (!res.ok) { setStatus(await describeFailure(res), true); return; }
+      checkedText = text;
       render(await res.json());
     } catch (_) {
       setStatus(NETWORK_ERROR, true);
@@ -117,6 +123,29 @@
     }
   }
 
+  /** Download the checked draft's result in another format (the server writes it, so the CSV's
+   *  formula guard is the one of figures.csv). */
+  async function exportAs(kind) {
+    const target = EXPORTS[kind];
+    setStatus("正在导出…", false);
+    try {
+      const res = await fetch(target.path, { method: "POST", headers: { "Content-Type": "application/json" },
+                                             body: JSON.stringify({ text: checkedText }) });
+      if (!res.ok) { setStatus(await describeFailure(res), true); return; }
+      const url = URL.createObjectURL(await res.blob());
+      const link = el("a", { href: url, download: target.name, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+      setStatus("已导出 " + target.name + "。", false);
+    } catch (_) {
+      setStatus(NETWORK_ERROR, true);
+    }
+  }
+
+  $("export-md").addEventListener("click", () => exportAs("md"));
+  $("export-csv").addEventListener("click", () => exportAs("csv"));
   form.addEventListener("submit", (event) => { event.preventDefault(); check(); });
   $("sample-button").addEventListener("click", () => { draft.value = SAMPLE; draft.focus(); });
 })();

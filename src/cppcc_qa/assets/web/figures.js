@@ -1,10 +1,13 @@
-/* 报告数字一览: the table of figures, filtered on the server (same filter as the CSV download).
- * All server text goes in with textContent (see facts.js). */
+/* 报告数字一览: the table of figures, filtered, sorted and paged on the server (the same filter as
+ * the CSV download; a column header is a button: click or Enter sorts, again reverses, and the
+ * header's aria-sort says the order). All server text goes in with textContent (see facts.js). */
 (() => {
   "use strict";
   const { el, describeFailure, NETWORK_ERROR, markedText } = window.Facts;
   const API = { figures: "api/figures", csv: "api/figures.csv", documents: "api/documents", passage: "api/passages/" };
   const DEBOUNCE_MS = 250;
+  const PAGE_SIZE = 25;
+  const COLUMNS = ["委员会", "事项", "数字", "时段", "出处"];
 
   const $ = (id) => document.getElementById(id);
   const form = $("filter-form");
@@ -14,15 +17,34 @@
   const status = $("status");
   const body = $("figures-body");
   const caption = $("figures-caption");
+  const prevPage = $("prev-page");
+  const nextPage = $("next-page");
+  const pageInfo = $("page-info");
+  const sortButtons = [...document.querySelectorAll(".sort-button")];
   let timer = 0;
   let requestNo = 0;
+  let offset = 0;
+  let total = 0;
+  let sort = null;
+  let order = "asc";
 
-  function query() {
+  /** The filter (shared with the CSV link); with `paged`, the sort and page too. */
+  function query(paged) {
     const q = new URLSearchParams();
     if (committee.value) q.set("committee", committee.value);
     if (text.value.trim()) q.set("text", text.value.trim());
+    if (sort) { q.set("sort", sort); q.set("order", order); }
+    if (paged) { q.set("limit", String(PAGE_SIZE)); q.set("offset", String(offset)); }
     const s = q.toString();
     return s ? "?" + s : "";
+  }
+
+  function showSort() {
+    for (const b of sortButtons) {
+      const on = b.dataset.sort === sort;
+      b.parentElement.setAttribute("aria-sort", on ? (order === "asc" ? "ascending" : "descending") : "none");
+      b.dataset.arrow = on ? (order === "asc" ? "↑" : "↓") : "";
+    }
   }
 
   function setStatus(message, isError) {
@@ -63,30 +85,36 @@
                                     textContent: "查看原文", title: f.passage_id,
                                     "aria-label": "查看原文：" + (f.measure || "") + f.surface });
       const row = el("tr", {},
-        el("td", { textContent: f.committee }),
-        el("td", { textContent: f.measure || "—" }),
-        el("td", { className: "num", textContent: f.surface }),
-        el("td", { textContent: f.period || "—" }),
-        el("td", {}, f.passage_id ? source : "—"));
+        el("td", { "data-label": COLUMNS[0], textContent: f.committee }),
+        el("td", { "data-label": COLUMNS[1], textContent: f.measure || "—" }),
+        el("td", { "data-label": COLUMNS[2], className: "num", textContent: f.surface }),
+        el("td", { "data-label": COLUMNS[3], textContent: f.period || "—" }),
+        el("td", { "data-label": COLUMNS[4] }, f.passage_id ? source : "—"));
       source.addEventListener("click", () => showSource(source, row, f));
       body.append(row);
     }
-    caption.textContent = "共 " + data.count + " 项" + (query() ? "（已筛选）" : "");
+    total = data.total;
+    const filtered = committee.value || text.value.trim();
+    const shown = data.figures.length ? "，第 " + (data.offset + 1) + "–" + (data.offset + data.figures.length) + " 项" : "";
+    caption.textContent = "共 " + data.total + " 项" + (filtered ? "（已筛选）" : "") + shown;
+    const pages = Math.max(1, Math.ceil(data.total / PAGE_SIZE));
+    pageInfo.textContent = "第 " + (Math.floor(data.offset / PAGE_SIZE) + 1) + " / " + pages + " 页";
+    prevPage.disabled = data.offset <= 0;
+    nextPage.disabled = data.offset + PAGE_SIZE >= data.total;
   }
 
   async function load() {
     const mine = ++requestNo;
-    const q = query();
-    csvLink.href = API.csv + q;
+    csvLink.href = API.csv + query(false);
     setStatus("正在查询…", false);
     try {
-      const res = await fetch(API.figures + q);
+      const res = await fetch(API.figures + query(true));
       if (mine !== requestNo) return;
       if (!res.ok) { setStatus(await describeFailure(res), true); return; }
       const data = await res.json();
       if (mine !== requestNo) return;
       render(data);
-      setStatus(data.count ? "" : "没有符合条件的数字。", false);
+      setStatus(data.total ? "" : "没有符合条件的数字。", false);
     } catch (_) {
       if (mine === requestNo) setStatus(NETWORK_ERROR, true);
     }
@@ -102,9 +130,22 @@
     } catch (_) { /* the table still loads; the list stays at 全部 */ }
   }
 
-  form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
-  committee.addEventListener("change", load);
-  text.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(load, DEBOUNCE_MS); });
+  /** A new filter or order starts again at the first page. */
+  function reload() { offset = 0; load(); }
+
+  form.addEventListener("submit", (event) => { event.preventDefault(); reload(); });
+  committee.addEventListener("change", reload);
+  text.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(reload, DEBOUNCE_MS); });
+  for (const b of sortButtons) {
+    b.addEventListener("click", () => {
+      order = sort === b.dataset.sort && order === "asc" ? "desc" : "asc";
+      sort = b.dataset.sort;
+      showSort();
+      reload();
+    });
+  }
+  prevPage.addEventListener("click", () => { offset = Math.max(0, offset - PAGE_SIZE); load(); });
+  nextPage.addEventListener("click", () => { if (offset + PAGE_SIZE < total) { offset += PAGE_SIZE; load(); } });
   loadCommittees();
   load();
 })();
