@@ -11,15 +11,15 @@ import pytest
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
-from cppcc_qa.errors import IndexCorruptError  # noqa: E402
-from cppcc_qa.indexing import milvus_store, store  # noqa: E402
-from cppcc_qa.indexing.migrate import migrate_to_milvus  # noqa: E402
-from cppcc_qa.indexing.milvus_store import ALIAS, MilvusStore, _name  # noqa: E402
-from cppcc_qa.records import Document  # noqa: E402
-from cppcc_qa.service import QAService, build_service  # noqa: E402
-from cppcc_qa.settings import Settings  # noqa: E402
+from cppcc_qa.errors import IndexCorruptError
+from cppcc_qa.indexing import milvus_store, store
+from cppcc_qa.indexing.migrate import migrate_to_milvus
+from cppcc_qa.indexing.milvus_store import ALIAS, MilvusStore, _name
+from cppcc_qa.records import Document
+from cppcc_qa.service import QAService, build_service
+from cppcc_qa.settings import Settings
 
-from .conftest import SHARED  # noqa: E402
+from .conftest import SHARED
 
 DEV = [SHARED / "eval" / "dev_gold.jsonl", SHARED / "eval" / "dev_paraphrase.jsonl"]
 
@@ -139,7 +139,7 @@ def test_report_added_while_requests_run(pair: tuple[QAService, QAService], monk
         while not stop.is_set():
             try:
                 seen.append(milvus.ask("武威市级委员工作室有多少个？").index_version)
-            except BaseException as exc:  # noqa: BLE001 - the test reports any
+            except BaseException as exc:
                 errors.append(exc)
                 return
 
