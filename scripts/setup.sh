@@ -17,9 +17,11 @@ PIP=(.venv/bin/python -m pip --disable-pip-version-check -q)
 
 if [ "${1:-}" = "--with-browser" ]; then
   # Headless Chromium from Debian for the browser tests, plus CJK and emoji fonts so that
-  # screenshots show Chinese text. Never a browser download step.
+  # screenshots show Chinese text. Never a browser download step. And Debian's PostgreSQL, whose
+  # initdb/pg_ctl the feedback tests run a throwaway server with (tests/pg.py).
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
   fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk" || missing+=(fonts-wqy-microhei)
   fc-list 2>/dev/null | grep -qi "color emoji" || missing+=(fonts-noto-color-emoji)
   if [ ${#missing[@]} -gt 0 ]; then

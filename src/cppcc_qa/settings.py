@@ -6,7 +6,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "ScoringConfig", "ComposerConfig", "repo_root", "asset_dir", "home_dir"]
@@ -176,9 +176,12 @@ class Settings(BaseSettings):
     feedback_per_minute: int = 10
     """Anonymous feedback posts a client may make per minute (a vote per answer read; the probe
     stored 16 MB in 1.6 s)."""
-    max_feedback_bytes: int = 16 * 1024
-    """Largest feedback request body: 10 times the largest the page sends (1.6 KB, measured over the
-    question bank's answers with a 120-character comment); the probe sent 52 KiB a post."""
+    max_feedback_bytes: int = 32 * 1024
+    """Largest feedback request body. Without history the largest the page sends is 1.6 KB (measured
+    over the question bank's answers with a 120-character comment); a vote now carries the
+    conversation before it too, at most max_history_turns earlier questions and answers (no
+    citations), about 9 KB for six turns of the longest answers (estimated from that measure), so
+    32 KiB leaves over three times that; the probe sent 52 KiB a post."""
     body_timeout_s: float = 30.0
     """Seconds a client may take to send a request body, counted from the request's start; past
     it the API answers 408 (uvicorn's keep-alive timeout does not cover a body that never ends).
@@ -191,6 +194,10 @@ class Settings(BaseSettings):
     # than its request (at most max_body_bytes, 64 KiB) and a page's vote is about 1-2 KB, so
     # 256 MiB holds 4,096 of the largest or well over 100,000 ordinary ones.
     feedback_max_bytes: int = 256 * 1024 * 1024
+    database_url: SecretStr | None = None
+    """Keep feedback in this PostgreSQL database (a libpq URL, postgresql://user:pass@host:5432/db;
+    needs the `postgres` extra) instead of <data_dir>/feedback.sqlite3; then feedback_max_bytes does
+    not apply (the database's own quota does). Secret: it may hold a password, and is never logged."""
 
     # Service
     host: str = "127.0.0.1"

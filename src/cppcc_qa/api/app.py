@@ -6,6 +6,7 @@ Every failure answers `{"error": {"code", "message"}}`, the message in Chinese t
 """
 import asyncio
 import hmac
+import itertools
 import json
 import logging
 import re
@@ -13,11 +14,12 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from fastapi import FastAPI, Query, Request, Security
+from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import APIKeyHeader
 from fastapi.staticfiles import StaticFiles
 from sse_starlette import EventSourceResponse
@@ -27,10 +29,17 @@ from starlette.exceptions import HTTPException
 
 from cppcc_qa.api.bounded import run_bounded
 from cppcc_qa.api.docs import install_offline_docs
-from cppcc_qa.api.feedback import FeedbackEntry, FeedbackStore
+from cppcc_qa.api.feedback import (
+    DAY_PATTERN,
+    FeedbackEntry,
+    FeedbackFilter,
+    FeedbackStore,
+    csv_rows,
+    open_feedback_store,
+)
 from cppcc_qa.api.methods import MethodRules, PageMount, allowed_methods
 from cppcc_qa.api.middleware import BodySizeLimit, BodyTimeout, RateLimit, SecurityHeaders, error_body
-from cppcc_qa.api.models import api_errors, bind_limits, undecodable_body
+from cppcc_qa.api.models import FeedbackPage, FeedbackSaved, api_errors, bind_limits, undecodable_body
 from cppcc_qa.budget import Budget
 from cppcc_qa.errors import (
     CppccError,
@@ -65,6 +74,13 @@ DELTA_CHARS = 24
 _PIECE_END = re.compile(r"(?<=[。！？；，：;,:!?\n])")
 # Feedback paging: an offset past any real table, and within SQLite's 64-bit integers.
 MAX_FEEDBACK_OFFSET = 1_000_000_000
+# Rows the CSV export reads from the store at a time (it streams every row the filter selects).
+CSV_PAGE_ROWS = 500
+_FEEDBACK_CSV_OK = {"description": "UTF-8 CSV with a byte-order mark and a header row (columns: "
+                                   "id, created_at, rating, question, answer, comment, citations, history, "
+                                   "index_version; citations and history as lines within their cells); text "
+                                   "cells a spreadsheet would run as formulas start with an apostrophe",
+                    "content": {"text/csv": {"schema": {"type": "string"}}}}
 # Reports one upload request may carry, and the room its multipart framing (boundaries, part
 # headers) takes beside the files' bytes in the request-size limit.
 MAX_UPLOAD_FILES = 20
@@ -255,7 +271,7 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
         from cppcc_qa.api.models import AskRequest, FeedbackRequest
     else:
         AskRequest, FeedbackRequest = bind_limits(settings)
-    feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3", settings.feedback_max_bytes)
+    feedback: FeedbackStore = open_feedback_store(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -325,12 +341,13 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
                   "max_question_parts": settings.max_question_parts}
         return {"status": "ok", **svc(request).health(), "limits": limits}
 
-    @app.post("/api/feedback", status_code=201, summary="👍/👎 on an answer",
+    @app.post("/api/feedback", status_code=201, summary="👍/👎 on an answer", response_model=FeedbackSaved,
               responses=api_errors(400, 408, 422, 503))
     def add_feedback(body: FeedbackRequest) -> dict[str, Any]:
         entry = feedback.add(FeedbackEntry(question=body.question, answer=body.answer,
                                            rating=body.rating, comment=body.comment,
-                                           citations=body.citation_dicts()))
+                                           citations=body.citation_dicts(), history=body.turns(),
+                                           index_version=body.index_version))
         return {"id": entry.id, "created_at": entry.created_at}
 
     def staff_denied(x_api_key: str | None, what: str) -> JSONResponse | None:
@@ -343,15 +360,37 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
             return _error(403, *_STATUS_TEXT[403])
         return None
 
-    @app.get("/api/feedback", summary="Stored feedback (staff: X-API-Key)",
-             responses=api_errors(*STAFF_ERRORS, 422, 503))
+    @app.get("/api/feedback", summary="Stored feedback, newest first, filtered (staff: X-API-Key)",
+             response_model=FeedbackPage, responses=api_errors(*STAFF_ERRORS, 422, 503))
     def list_feedback(x_api_key: str | None = Security(STAFF_KEY),
+                      where: FeedbackFilter = Depends(_feedback_filter),
                       limit: int = Query(100, ge=1, le=1000),
                       offset: int = Query(0, ge=0, le=MAX_FEEDBACK_OFFSET)) -> Any:
         if denied := staff_denied(x_api_key, "反馈查看"):
             return denied
-        return {"count": feedback.count(),
-                "feedback": [e.to_dict() for e in feedback.recent(limit, offset)]}
+        return {"count": feedback.count(where),
+                "feedback": [e.to_dict() for e in feedback.query(where, limit, offset)]}
+
+    @app.get("/api/feedback.csv", summary="The same feedback as CSV, every row the filter selects (staff: X-API-Key)",
+             response_class=Response, responses={200: _FEEDBACK_CSV_OK, **api_errors(*STAFF_ERRORS, 422, 503)})
+    def feedback_csv(x_api_key: str | None = Security(STAFF_KEY),
+                     where: FeedbackFilter = Depends(_feedback_filter)) -> Response:
+        if denied := staff_denied(x_api_key, "反馈查看"):
+            return denied
+        first = feedback.query(where, CSV_PAGE_ROWS)  # read before the answer starts: a failure is a 503
+
+        def pages() -> Iterator[list[FeedbackEntry]]:
+            page = first
+            while page:
+                yield page
+                if len(page) < CSV_PAGE_ROWS:
+                    return
+                # below the last id sent, not by offset: votes arriving meanwhile shift no row
+                page = feedback.query(replace(where, before_id=page[-1].id), CSV_PAGE_ROWS)
+
+        body = itertools.chain(["\ufeff"], csv_rows(pages()))  # BOM: Excel reads UTF-8
+        return StreamingResponse(body, media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": 'attachment; filename="feedback.csv"'})
 
     @app.post("/api/documents", openapi_extra={"requestBody": _UPLOAD_BODY},
               summary="Add or replace reports: multipart field 'files' (staff: X-API-Key)",
@@ -382,6 +421,17 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     app.include_router(facts_router())  # before the static mount, which catches every path after it
     app.router.routes.append(PageMount("/", StaticFiles(directory=settings.web_dir, html=True), name="web"))
     return app
+
+
+def _feedback_filter(
+        rating: Literal["up", "down"] | None = Query(None, description="only 👍 (up) or 👎 (down)"),
+        since: str | None = Query(None, description="from this day on (UTC, inclusive), YYYY-MM-DD",
+                                  json_schema_extra={"format": "date", "pattern": DAY_PATTERN}),
+        until: str | None = Query(None, description="up to this day (UTC, inclusive), YYYY-MM-DD",
+                                  json_schema_extra={"format": "date", "pattern": DAY_PATTERN}),
+) -> FeedbackFilter:
+    """The staff feedback filter of a request's query (422 for a day that is no date, or since > until)."""
+    return FeedbackFilter.parse(rating, since, until)
 
 
 async def _uploaded_files(request: Request

@@ -1,171 +1,192 @@
-"""Reader feedback (👍/👎 on an answer), stored durably in SQLite.
+"""Reader feedback (👍/👎 on an answer): the record, the staff's filter, the store interface and
+the CSV export.
 
-One small store, safe to share between the API's worker threads: every call opens its own short
-connection (SQLite connections must not cross threads) and writes are serialised by a lock. The
-database runs in WAL mode so staff can read while readers keep voting. Constructing the store
-touches no disk; the file and table are created on first use.
+A vote keeps what the reader saw: the question, the answer and its citations, the conversation
+before it (`history`, as /api/ask took it) and the index version that answered. Staff read the
+votes back newest first, filtered by rating and by UTC day (`FeedbackFilter`), as JSON or CSV.
 
-Faults while serving: every call opens the file afresh and makes sure of the table, so a database
-deleted or emptied under the server is made anew on the next vote (with a warning in the log).
-Any SQLite or file-system failure (disk full, the size limit reached, a damaged file, no
-permission) raises `StorageError` saying the cause in words a reader and an operator can act on;
-nothing is kept from a failed call, so the store works again as soon as the cause is gone.
+Where votes are kept is one choice, made in `open_feedback_store`: a SQLite file in the data
+folder (`api.feedback_sqlite`), or PostgreSQL when `CPPCC_QA_DATABASE_URL` is set. Every store
+has the same three calls and answers the same rows; any failure of the database is a
+`StorageError` (503), and a store works again as soon as its cause is gone. Each store brings
+its schema up to date at start by an ordered list of `Migration`s, recorded in a version table.
 """
 from __future__ import annotations
 
-import errno
+import csv
+import io
 import json
-import logging
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol
 
-from cppcc_qa.errors import StorageError
+from cppcc_qa.errors import InputError, StorageError
+from cppcc_qa.records import Turn
+from cppcc_qa.settings import Settings
+from cppcc_qa.text.spreadsheet import inert_cell
 
-__all__ = ["FeedbackEntry", "FeedbackStore"]
+__all__ = ["FeedbackEntry", "FeedbackFilter", "FeedbackStore", "Migration", "open_feedback_store",
+           "csv_rows", "CSV_FIELDS", "RATINGS", "DAY_PATTERN"]
 
-logger = logging.getLogger(__name__)
-
-# Seconds a write waits for another process's lock before SQLite gives up ("database is locked").
-BUSY_TIMEOUT_S = 5.0
-# SQLite's result codes, by the name `sqlite3.Error.sqlite_errorname` gives, → what went wrong
-# (Chinese / English). Extended codes (SQLITE_IOERR_WRITE) are looked up by their primary name.
-_CAUSES = {
-    "SQLITE_FULL": ("磁盘已满，或反馈库已达大小上限", "the disk is full or the feedback store reached its"
-                    " size limit (CPPCC_QA_FEEDBACK_MAX_BYTES)"),
-    "SQLITE_CORRUPT": ("反馈库文件已损坏，请从备份恢复或将其移走（随后会新建）", "the feedback database file is"
-                       " damaged: restore it from a backup or move it away (a new one is then made)"),
-    "SQLITE_IOERR": ("磁盘读写失败", "a disk read or write failed"),
-    "SQLITE_CANTOPEN": ("无法打开反馈库文件", "the feedback database file cannot be opened"),
-    "SQLITE_READONLY": ("反馈库文件只读", "the feedback database file is read-only"),
-    "SQLITE_PERM": ("没有访问反馈库文件的权限", "no permission to use the feedback database file"),
-    "SQLITE_BUSY": ("反馈库正忙", "the feedback database is busy (locked by another process)"),
-    "SQLITE_LOCKED": ("反馈库正忙", "the feedback database is busy (locked)"),
-}
-_CAUSES["SQLITE_NOTADB"] = _CAUSES["SQLITE_CORRUPT"]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at  TEXT NOT NULL,
-    rating      TEXT NOT NULL CHECK (rating IN ('up', 'down')),
-    question    TEXT NOT NULL,
-    answer      TEXT NOT NULL,
-    citations   TEXT NOT NULL,
-    comment     TEXT NOT NULL
-)
-"""
+RATINGS = ("up", "down")
+#: A day as the staff filters take it (UTC): YYYY-MM-DD.
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: Columns of the CSV export, in order.
+CSV_FIELDS = ("id", "created_at", "rating", "question", "answer", "comment", "citations", "history",
+              "index_version")
 
 
 @dataclass(frozen=True)
 class FeedbackEntry:
-    """One vote on one answer. `citations` is kept as sent (passage ids, numbers, quotes)."""
+    """One vote on one answer. `citations` is kept as sent (passage ids, numbers, quotes);
+    `history` holds the turns before the question, oldest first."""
 
     question: str
     answer: str
     rating: str
     citations: tuple[dict[str, Any], ...] = ()
     comment: str = ""
+    history: tuple[Turn, ...] = ()
+    index_version: str = ""
     created_at: str = ""
     id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["citations"] = list(self.citations)
+        d["history"] = [asdict(t) for t in self.history]
         return d
 
 
-class FeedbackStore:
-    """Append-only feedback table in `path` (a SQLite file) of at most `max_bytes` (None: no limit)."""
+@dataclass(frozen=True)
+class FeedbackFilter:
+    """Which votes staff want: a rating, the UTC days from `since` to `until` (both included),
+    and (for paging through an export while votes arrive) only ids below `before_id`."""
 
-    def __init__(self, path: Path, max_bytes: int | None = None) -> None:
-        self.path = Path(path)
-        self.max_bytes = max_bytes
-        self._lock = threading.Lock()
-        self._made = False  # whether this store has made or opened the file (to notice it vanish)
+    rating: str | None = None
+    since: date | None = None
+    until: date | None = None
+    before_id: int | None = None
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection to the database, its table made sure of; StorageError for any failure."""
-        try:
-            if self._made and not self.path.exists():
-                logger.warning("feedback database %s is missing (deleted while serving?): making a new one",
-                               self.path)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
-        except (sqlite3.Error, OSError) as exc:
-            raise _storage_error(exc, self.path) from exc
-        try:
-            conn.row_factory = sqlite3.Row
-            if self.max_bytes is not None:
-                page = int(conn.execute("PRAGMA page_size").fetchone()[0])
-                conn.execute(f"PRAGMA max_page_count = {max(1, self.max_bytes // page)}")
-            # Cheap when already done (a schema lookup), and it makes a vanished table anew.
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
-            conn.commit()
-            self._made = True
-            yield conn
-        except (sqlite3.Error, OSError) as exc:
-            raise _storage_error(exc, self.path) from exc
-        finally:
-            conn.close()
+    @classmethod
+    def parse(cls, rating: str | None = None, since: str | None = None, until: str | None = None) -> FeedbackFilter:
+        """The filter of a staff request's query; InputError (422) saying what is wrong."""
+        if rating is not None and rating not in RATINGS:
+            raise InputError(f"rating 只能是 {'、'.join(RATINGS)} / rating must be one of {', '.join(RATINGS)};"
+                             f" it is {rating!r}")
+        first, last = _day(since, "since"), _day(until, "until")
+        if first is not None and last is not None and first > last:
+            raise InputError(f"起始日期 since（{first}）晚于截止日期 until（{last}） / since ({first}) is after "
+                             f"until ({last}): no day is in between")
+        return cls(rating=rating, since=first, until=last)
+
+    def window(self) -> tuple[datetime | None, datetime | None]:
+        """The instants (UTC) a vote's time must be at or after, and before."""
+        start = datetime.combine(self.since, time(), UTC) if self.since else None
+        end = (datetime.combine(self.until + timedelta(days=1), time(), UTC)
+               if self.until and self.until < date.max else None)
+        return start, end
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{name} 应为 YYYY-MM-DD 格式的有效日期（UTC），如 2024-03-05 / {name} must be a "
+                         f"date written YYYY-MM-DD (UTC), like 2024-03-05; it is {value!r}") from None
+
+
+class FeedbackStore(Protocol):
+    """Where votes are kept (`api.feedback_sqlite`, `api.feedback_postgres`). Every call raises
+    `StorageError` when the database fails and nothing of a failed call is kept."""
 
     def add(self, entry: FeedbackEntry) -> FeedbackEntry:
-        """Store `entry`; return it with its id and timestamp filled in."""
-        created = entry.created_at or datetime.now(UTC).isoformat(timespec="seconds")
-        with self._lock, self._connect() as conn:
-            cur = conn.execute(
-                "INSERT INTO feedback (created_at, rating, question, answer, citations, comment)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (created, entry.rating, entry.question, entry.answer,
-                 json.dumps(list(entry.citations), ensure_ascii=False), entry.comment),
-            )
-            conn.commit()
-            new_id = cur.lastrowid
-        return replace(entry, created_at=created, id=new_id)
+        """Store `entry`; return it with its id and time (UTC, ISO 8601 to the second) filled in."""
+        ...
 
-    def recent(self, limit: int = 100, offset: int = 0) -> list[FeedbackEntry]:
-        """The newest entries first."""
-        if not self.path.exists():
-            return []
-        with self._lock, self._connect() as conn:
-            rows = conn.execute(
-                "SELECT * FROM feedback ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)
-            ).fetchall()
-        return [_entry(row) for row in rows]
+    def query(self, where: FeedbackFilter, limit: int = 100, offset: int = 0) -> list[FeedbackEntry]:
+        """The entries `where` selects, newest first."""
+        ...
 
-    def count(self) -> int:
-        """How many entries are stored."""
-        if not self.path.exists():
-            return 0
-        with self._lock, self._connect() as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0])
+    def count(self, where: FeedbackFilter) -> int:
+        """How many entries `where` selects."""
+        ...
 
 
-def _storage_error(exc: sqlite3.Error | OSError, path: Path) -> StorageError:
-    """The StorageError for a failure of the database at `path` (logged with the path, which the
-    message, shown to anonymous readers, leaves out)."""
-    if isinstance(exc, sqlite3.Error):
-        name = getattr(exc, "sqlite_errorname", "") or ""
-        zh, en = _CAUSES.get(name, _CAUSES.get("_".join(name.split("_")[:2]), ("反馈库出错", "a database error")))
-        detail = str(exc)
-    else:  # the folder cannot be made: no space, no permission
-        zh, en = ("磁盘已满", "the disk is full") if exc.errno == errno.ENOSPC else ("无法写入反馈库所在目录",
-                                                                                 "the feedback folder cannot be written")
-        detail = exc.strerror or str(exc)
-    logger.error("feedback database %s: %s (%s)", path, en, exc)
-    return StorageError(f"{zh} / {en} ({detail})")
+@dataclass(frozen=True)
+class Migration:
+    """One step of a store's schema: applied once, in order of `version`, and recorded."""
+
+    version: int
+    what: str
+    statements: tuple[str, ...]
 
 
-def _entry(row: sqlite3.Row) -> FeedbackEntry:
-    return FeedbackEntry(
-        id=row["id"], created_at=row["created_at"], rating=row["rating"],
-        question=row["question"], answer=row["answer"],
-        citations=tuple(json.loads(row["citations"])), comment=row["comment"],
-    )
+def open_feedback_store(settings: Settings) -> FeedbackStore:
+    """The store `settings` name, the one place that chooses: PostgreSQL at `database_url` when
+    it is set, else the SQLite file in `data_dir`. Light: nothing is opened until the first call.
+    StorageError when PostgreSQL is asked for and its driver is not installed."""
+    if settings.database_url is not None and settings.database_url.get_secret_value():
+        try:
+            from cppcc_qa.api.feedback_postgres import PostgresFeedbackStore
+        except ImportError as exc:
+            raise StorageError("CPPCC_QA_DATABASE_URL is set but psycopg is not installed "
+                               "(pip install 'cppcc-qa[postgres]')") from exc
+        return PostgresFeedbackStore(settings.database_url.get_secret_value())
+    from cppcc_qa.api.feedback_sqlite import SqliteFeedbackStore
+
+    return SqliteFeedbackStore(settings.data_dir / "feedback.sqlite3", settings.feedback_max_bytes)
+
+
+def created_now() -> str:
+    """A vote's time: now, UTC, to the second (the one format every store answers)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def dump_citations(citations: Iterable[dict[str, Any]]) -> str:
+    return json.dumps(list(citations), ensure_ascii=False)
+
+
+def dump_history(history: Iterable[Turn]) -> str:
+    return json.dumps([asdict(t) for t in history], ensure_ascii=False)
+
+
+def load_history(items: Iterable[dict[str, Any]]) -> tuple[Turn, ...]:
+    return tuple(Turn(question=t.get("question", ""), answer=t.get("answer", "")) for t in items)
+
+
+def csv_rows(pages: Iterable[list[FeedbackEntry]]) -> Iterator[str]:
+    """The CSV export, a header row then a line per entry (as text chunks to stream): citations
+    and history flattened to readable lines within their cells, every text cell inert in a
+    spreadsheet (`text.spreadsheet.inert_cell`)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    yield out.getvalue()
+    for page in pages:
+        out.seek(0)
+        out.truncate()
+        for e in page:
+            writer.writerow(inert_cell(v) for v in (
+                e.id, e.created_at, e.rating, e.question, e.answer, e.comment,
+                _flat_citations(e.citations), _flat_history(e.history), e.index_version))
+        yield out.getvalue()
+
+
+def _flat_citations(citations: Iterable[dict[str, Any]]) -> str:
+    """'[1] doc:p001.1 「quote」' a line per citation."""
+    lines = []
+    for c in citations:
+        quote = f" 「{c['quote']}」" if c.get("quote") else ""
+        lines.append(f"[{c.get('n', '')}] {c.get('passage_id', '')}{quote}".strip())
+    return "\n".join(lines)
+
+
+def _flat_history(history: Iterable[Turn]) -> str:
+    """'问：…' and '答：…' lines per earlier turn, oldest first."""
+    return "\n".join(f"问：{t.question}" + (f"\n答：{t.answer}" if t.answer else "") for t in history)

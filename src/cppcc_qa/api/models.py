@@ -19,11 +19,12 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from cppcc_qa.errors import InputError
+from cppcc_qa.indexing.store import VERSION_PATTERN
 from cppcc_qa.records import Turn
 from cppcc_qa.settings import Settings
 from cppcc_qa.text import validate
 
-__all__ = ["AskRequest", "FeedbackRequest", "HistoryTurn", "CitationRef", "CheckedBody", "ErrorBody",
+__all__ = ["AskRequest", "FeedbackRequest", "HistoryTurn", "FeedbackSaved", "FeedbackItem", "FeedbackPage", "CitationRef", "CheckedBody", "ErrorBody",
            "bind_limits", "clean_text", "undecodable_body", "api_errors", "ERROR_STATUSES", "ANY_ROUTE_ERRORS",
            "TEXT_PATTERN", "REQUIRED_TEXT_PATTERN"]
 
@@ -35,6 +36,9 @@ MAX_FEEDBACK_ANSWER_CHARS = 8000
 MAX_FEEDBACK_CITATIONS = 20
 MAX_PASSAGE_ID_CHARS = 200  # ids are "<doc_id>:p<nnn>.<k>"; doc ids are short slugs
 MAX_QUOTE_CHARS = 2000
+# An answer's index_version, kept with its feedback: a version name (indexing.store) or empty.
+INDEX_VERSION_OR_EMPTY = f"^(?:{VERSION_PATTERN.strip('^$')})?$"
+MAX_INDEX_VERSION_CHARS = 40  # the names are 29 characters
 
 # `text.validate.clean_text` as JSON Schema patterns. Refused anywhere: control characters other
 # than tab and line breaks (C0, DEL, C1) and the invisible format characters it names; a required
@@ -173,6 +177,18 @@ class HistoryTurn(CheckedBody):
     answer: str = ""
 
 
+def _bounded_history(cls: Any, v: list[HistoryTurn]) -> list[HistoryTurn]:
+    """The validator of a request's `history`: at most `cls.max_history_turns` turns."""
+    if len(v) > cls.max_history_turns:
+        raise ValueError(f"对话历史过长：{len(v)} 轮，上限 {cls.max_history_turns} 轮。"
+                         f"(history has {len(v)} turns; at most {cls.max_history_turns}.)")
+    return v
+
+
+def _turns(history: list[HistoryTurn]) -> tuple[Turn, ...]:
+    return tuple(Turn(question=t.question, answer=t.answer) for t in history)
+
+
 class AskRequest(CheckedBody):
     """A question, the conversation so far (oldest first) and whether to stream the answer."""
 
@@ -188,16 +204,10 @@ class AskRequest(CheckedBody):
                                        description="earlier turns, oldest first")
     stream: bool = Field(default=False, strict=True, description="answer as server-sent events")
 
-    @field_validator("history")
-    @classmethod
-    def _history(cls, v: list[HistoryTurn]) -> list[HistoryTurn]:
-        if len(v) > cls.max_history_turns:
-            raise ValueError(f"对话历史过长：{len(v)} 轮，上限 {cls.max_history_turns} 轮。"
-                             f"(history has {len(v)} turns; at most {cls.max_history_turns}.)")
-        return v
+    _history = field_validator("history")(_bounded_history)
 
     def turns(self) -> tuple[Turn, ...]:
-        return tuple(Turn(question=t.question, answer=t.answer) for t in self.history)
+        return _turns(self.history)
 
 
 class CitationRef(CheckedBody):
@@ -213,13 +223,16 @@ class CitationRef(CheckedBody):
 
 
 class FeedbackRequest(CheckedBody):
-    """👍/👎 on one answer, with the answer and citations as the page showed them."""
+    """👍/👎 on one answer, with the answer and citations as the page showed them, the
+    conversation before it (as /api/ask took it) and the index version that answered."""
 
     model_config = ConfigDict(extra="forbid")
     max_question_chars: ClassVar[int] = 1000
+    max_history_turns: ClassVar[int] = 6
     text_rules = {"question": ("问题/question", "max_question_chars", True),
                   "answer": ("回答/answer", MAX_FEEDBACK_ANSWER_CHARS, True),
                   "comment": ("评论/comment", MAX_COMMENT_CHARS, False)}
+    item_limits = {"history": "max_history_turns"}
 
     question: str
     answer: str
@@ -227,9 +240,58 @@ class FeedbackRequest(CheckedBody):
                                          max_length=MAX_FEEDBACK_CITATIONS)
     rating: Literal["up", "down"]
     comment: str = ""
+    history: list[HistoryTurn] = Field(default_factory=list,
+                                       description="the turns before this answer, oldest first (as sent to /api/ask)")
+    index_version: str = Field(default="", max_length=MAX_INDEX_VERSION_CHARS, pattern=INDEX_VERSION_OR_EMPTY,
+                               description="the answer's index_version (empty when not known)")
+
+    _history = field_validator("history")(_bounded_history)
 
     def citation_dicts(self) -> tuple[dict[str, Any], ...]:
         return tuple(c.model_dump() for c in self.citations)
+
+    def turns(self) -> tuple[Turn, ...]:
+        return _turns(self.history)
+
+
+class FeedbackSaved(BaseModel):
+    """A stored vote's id and time (UTC, ISO 8601 to the second)."""
+
+    id: int
+    created_at: str
+
+
+class StoredCitation(BaseModel):
+    n: int = 0
+    passage_id: str = ""
+    quote: str = ""
+
+
+class StoredTurn(BaseModel):
+    question: str
+    answer: str = ""
+
+
+class FeedbackItem(BaseModel):
+    """One stored vote as staff read it."""
+
+    id: int
+    created_at: str = Field(description="when it was sent: UTC, ISO 8601 to the second")
+    rating: Literal["up", "down"]
+    question: str
+    answer: str
+    citations: list[StoredCitation]
+    comment: str
+    history: list[StoredTurn] = Field(description="the turns before the question, oldest first")
+    index_version: str = Field(description="the index version that answered (empty: not sent, or "
+                                           "stored before versions were kept)")
+
+
+class FeedbackPage(BaseModel):
+    """Stored votes, newest first: `count` of all the filter selects, `feedback` the page asked for."""
+
+    count: int
+    feedback: list[FeedbackItem]
 
 
 def bind_limits(settings: Settings) -> tuple[type[AskRequest], type[FeedbackRequest]]:
@@ -241,6 +303,10 @@ def bind_limits(settings: Settings) -> tuple[type[AskRequest], type[FeedbackRequ
         "__module__": __name__, "__annotations__": {"history": GenericAlias(list, (turn,))},  # == list[turn]
         "history": Field(default_factory=list, description="earlier turns, oldest first"),
     })
-    feedback = type("FeedbackRequest", (FeedbackRequest,), {"max_question_chars": q,
-                                                            "__module__": __name__})
+    feedback = type("FeedbackRequest", (FeedbackRequest,), {
+        "max_question_chars": q, "max_history_turns": settings.max_history_turns,
+        "__module__": __name__, "__annotations__": {"history": GenericAlias(list, (turn,))},
+        "history": Field(default_factory=list,
+                         description="the turns before this answer, oldest first (as sent to /api/ask)"),
+    })
     return ask, feedback

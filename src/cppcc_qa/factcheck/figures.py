@@ -27,13 +27,12 @@ from cppcc_qa.text.measure import (
     strip_fillers,
 )
 from cppcc_qa.text.numerals import QuantityMatch, find_quantities, normalize_numerals
+from cppcc_qa.text.spreadsheet import inert_cell
 
 __all__ = ["extract_figures", "figures_to_rows", "figures_csv", "filter_figures", "FIGURE_FIELDS"]
 
 #: Column order of `figures_csv` and keys of `figures_to_rows`.
 FIGURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Figure))
-#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _OPEN_PARENS = "（("
 _CLOSE_PARENS = "）)"
 
@@ -143,13 +142,8 @@ def figures_csv(figs: Iterable[Figure]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(FIGURE_FIELDS), lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: _inert(v) for k, v in row.items()} for row in figures_to_rows(figs))
+    writer.writerows({k: inert_cell(v) for k, v in row.items()} for row in figures_to_rows(figs))
     return out.getvalue()
-
-
-def _inert(cell: Any) -> Any:
-    """`cell`, with an apostrophe before it when it is text a spreadsheet would read as a formula."""
-    return f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
 
 
 def filter_figures(
