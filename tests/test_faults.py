@@ -98,16 +98,16 @@ def test_build_killed_while_writing_leaves_the_previous_index_serving(settings: 
 
 # ------------------------------------------------------------------- add killed after the switch
 
-# Runs the CLI with `service.write_index` wrapped so the process SIGKILLs itself the moment the
+# Runs the CLI with `store.write_index` wrapped so the process SIGKILLs itself the moment the
 # new version is written and `current` names it: the probe's vulnerable instant, hit every time.
 KILL_AFTER_SWITCH = """
 import os, signal, sys
-import cppcc_qa.service as service
-real = service.write_index
+import cppcc_qa.indexing.store as store  # what the folder store writes with (indexing/backend.py)
+real = store.write_index
 def write_then_die(*args, **kwargs):
     real(*args, **kwargs)
     os.kill(os.getpid(), signal.SIGKILL)
-service.write_index = write_then_die
+store.write_index = write_then_die
 from cppcc_qa.cli.app import main
 sys.argv = ["cppcc-qa", *sys.argv[1:]]
 main()

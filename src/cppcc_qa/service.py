@@ -50,6 +50,7 @@ from cppcc_qa.errors import (
 )
 from cppcc_qa.factcheck.drafts import DraftCheck, check_draft
 from cppcc_qa.factcheck.verify import CheckedVerdict, Verifier
+from cppcc_qa.indexing.backend import make_store
 from cppcc_qa.indexing.build import IndexData, build_index
 from cppcc_qa.indexing.chunking import ChunkingConfig
 from cppcc_qa.indexing.embedders import Embedder, make_embedder
@@ -62,15 +63,7 @@ from cppcc_qa.indexing.library import (
     plan_additions,
     plan_removal,
 )
-from cppcc_qa.indexing.store import (
-    KEEP_VERSIONS,
-    current_version,
-    load_index,
-    load_serving,
-    read_passages,
-    write_index,
-    writer_lock,
-)
+from cppcc_qa.indexing.store import KEEP_VERSIONS
 from cppcc_qa.indexing.vectors import set_search_threads
 from cppcc_qa.ingest.corpus import load_corpus
 from cppcc_qa.ingest.metadata import display_name, is_heading
@@ -192,6 +185,7 @@ class QAService:
         self._bad_version: str | None = None  # a newer version that failed to load (not retried)
         self.suggester = suggest.Suggester(self._answers_figure)  # cheap: asks on first use
         self._suggest_candidates: tuple[str, list[suggest.Candidate]] | None = None  # (version, candidates)
+        self.store = make_store(settings)  # where index versions live (faiss folder or milvus)
         self.checker = Verifier(self)  # cheap: figures are extracted on first use, once per version
 
     # -- loading -----------------------------------------------------------------------------
@@ -302,8 +296,8 @@ class QAService:
     def _install_serving(self) -> None:
         """Install the current version, or the newest good one when `current` does not load
         (store.load_serving logs which); the refused `current` is then not retried."""
-        index = load_serving(self.settings.index_dir, self.embedder.name, self.chunking)
-        cur = current_version(self.settings.index_dir)
+        index = self.store.load_serving(self.embedder.name, self.chunking)
+        cur = self.store.current_version()
         if cur != index.version:
             self._bad_version = cur
         self._install(index)
@@ -314,11 +308,11 @@ class QAService:
         now = time.monotonic()
         if self._state is not None and now - self._last_check > RELOAD_CHECK_SECONDS:
             self._last_check = now
-            cur = current_version(self.settings.index_dir)
+            cur = self.store.current_version()
             if cur and cur != self._state.index.version and cur != self._bad_version:
                 self._reload(cur)
         if self._state is None:
-            raise IndexMissingError(f"no index loaded from {self.settings.index_dir}: run `cppcc-qa build`")
+            raise IndexMissingError(f"no index loaded from {self.store}: run `cppcc-qa build`")
         return self._state
 
     def _reload(self, version: str) -> None:
@@ -328,7 +322,7 @@ class QAService:
             if self._state is not None and self._state.index.version == version:
                 return  # another request swapped it in meanwhile
             try:
-                self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
+                self._install(self.store.load(self.embedder.name, self.chunking))
             except (IndexCorruptError, IndexMismatchError, IndexMissingError) as exc:
                 self._bad_version = version
                 serving = self._state.index.version if self._state else "nothing"
@@ -344,13 +338,13 @@ class QAService:
         built from named files), else the built-in corpus (`library.library_documents`, which
         refuses when an earlier release's library folder disagrees with the index)."""
         root = self.settings.index_dir
-        with writer_lock(root):
-            library = library_documents(root) if not paths else None
+        with self.store.lock():
+            library = library_documents(root, self.store.read_documents) if not paths else None
             docs = list(library) if library is not None else load_corpus(list(paths) or [self.settings.corpus_dir])
             data = build_index(docs, self.embedder, self.chunking, self.settings.faiss_index_type, progress,
                                lexicon_embedder=self.lexicon_embedder, library=bool(paths) or library is not None)
-            write_index(data, root)
-            self._install(load_index(root, self.embedder.name, self.chunking))
+            self.store.write(data)
+            self._install(self.store.load(self.embedder.name, self.chunking))
         return self.state().index
 
     # -- a growing corpus (library.py) ---------------------------------------------------------
@@ -359,7 +353,7 @@ class QAService:
         the same source file name or doc id (without it that is ReplaceRefusedError), as a new
         version (only the new chunks are embedded). Content that is already indexed is a no-op.
         Creates the index when there is none."""
-        with writer_lock(self.settings.index_dir):
+        with self.store.lock():
             base = self._current_for_update()
             return self._write_update(base, plan_additions(base.documents if base else (), docs, replace))
 
@@ -372,18 +366,18 @@ class QAService:
 
     def remove_document(self, doc_id: str) -> LibraryUpdate:
         """Remove one report from the current index, as a new version."""
-        with writer_lock(self.settings.index_dir):
+        with self.store.lock():
             base = self._current_for_update()
             if base is None:
-                raise IndexMissingError(f"no index at {self.settings.index_dir}: nothing to remove from")
+                raise IndexMissingError(f"no index at {self.store}: nothing to remove from")
             return self._write_update(base, plan_removal(base.documents, doc_id))
 
     def _current_for_update(self) -> IndexData | None:
         """The current version as on disk now (not the one this process serves): another writer
         may have moved it on."""
-        if current_version(self.settings.index_dir) is None:
+        if self.store.current_version() is None:
             return None
-        return load_index(self.settings.index_dir, self.embedder.name, self.chunking)
+        return self.store.load(self.embedder.name, self.chunking)
 
     def _write_update(self, base: IndexData | None, plan: Plan) -> LibraryUpdate:
         if plan.is_noop:
@@ -391,8 +385,8 @@ class QAService:
                                  len(base.documents) if base else 0, len(base.chunks) if base else 0)
         data = apply_plan(base, plan, self.embedder, self.chunking, self.settings.faiss_index_type,
                           self.lexicon_embedder)
-        write_index(data, self.settings.index_dir)  # the new reports and index switch in as one
-        self._install(load_index(self.settings.index_dir, self.embedder.name, self.chunking))
+        self.store.write(data)  # the new reports and index switch in as one
+        self._install(self.store.load(self.embedder.name, self.chunking))
         return LibraryUpdate(data.version, plan.changes, True, len(data.documents), len(data.chunks))
 
     # -- answering ---------------------------------------------------------------------------
@@ -634,7 +628,7 @@ class QAService:
     def passage(self, passage_id: str, version: str | None = None) -> PassageView:
         """One passage of the current index, or of `version` (an answer's `index_version`)
         while that version is kept: the versions this process served lately are held in
-        memory, others (served by another worker) read from disk (store.read_passages)."""
+        memory, others (served by another worker) read from the store (IndexStore.read_passages)."""
         return self._passages_at(version).view(passage_id)
 
     def _passages_at(self, version: str | None) -> _Passages:
@@ -645,7 +639,7 @@ class QAService:
         with self._lock:
             held = self._earlier.get(version)
         if held is None:
-            docs, chunks = read_passages(self.settings.index_dir, version)
+            docs, chunks = self.store.read_passages(version)
             held = _Passages.of(version, docs, chunks)
             self._hold_earlier(held)
         return held

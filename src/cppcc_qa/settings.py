@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -108,6 +109,10 @@ class Settings(BaseSettings):
     bm25_weight: float = 1.0
     committee_boost: float = 2.0
     faiss_index_type: str = "auto"  # auto | flat | hnsw | ivfpq
+    # Where index versions live (indexing/backend.py): "faiss" the versioned folder index_dir,
+    # "milvus" Milvus at milvus_uri: a local file path runs Milvus Lite, http://host:19530 a server.
+    index_backend: Literal["faiss", "milvus"] = "faiss"
+    milvus_uri: str = ""  # "" with the milvus backend: index_dir/milvus.db (Milvus Lite)
 
     # Input limits. What one question may cost is bounded here (issue 10: a 1,000-character
     # random question took 3.1 s, with 6 such history turns 12.1 s). Measured on this 2-core

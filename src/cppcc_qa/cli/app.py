@@ -82,6 +82,27 @@ def add(
 
 
 @app.command()
+def migrate(
+    to: Annotated[str, typer.Option("--to", help="the backend to copy the index into: milvus")],
+    milvus_uri: Annotated[Optional[str], typer.Option(help="Milvus Lite file or http://host:19530 "
+                                                           "(default: CPPCC_QA_MILVUS_URI, else <index>/milvus.db)")] = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Copy the current FAISS index version into Milvus (vectors included, nothing re-embedded)
+    and point the alias cppcc_qa_current at it."""
+    from cppcc_qa.indexing.migrate import migrate_to_milvus
+    from cppcc_qa.indexing.milvus_store import MilvusStore
+
+    if to != "milvus":
+        fail(f"--to must be milvus, not {to!r}")
+    settings = settings_for(None, index_dir)
+    uri = milvus_uri or settings.milvus_uri or str(settings.index_dir / "milvus.db")
+    data = migrate_to_milvus(settings.index_dir, MilvusStore(uri, settings.index_dir))
+    err.print(f"copied index version {data.version} ({len(data.documents)} reports, {len(data.chunks)} passages) "
+              f"to Milvus at {uri}; serve it with CPPCC_QA_INDEX_BACKEND=milvus CPPCC_QA_MILVUS_URI={uri}")
+
+
+@app.command()
 def remove(
     doc_id: Annotated[str, typer.Argument(help="the report's doc id (see `cppcc-qa documents`)")],
     embedder: EmbedderOpt = None,
@@ -222,10 +243,10 @@ def serve(
 
     import uvicorn
 
-    from cppcc_qa.indexing.store import current_version
+    from cppcc_qa.indexing.backend import make_store
 
     settings = settings_for(embedder, index_dir)
-    if current_version(settings.index_dir) is None:
+    if make_store(settings).current_version() is None:
         err.print("no index yet: building it first")
         build(None, embedder, index_dir)
     if embedder:

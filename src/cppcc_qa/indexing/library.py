@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -225,7 +225,8 @@ def apply_plan(
                           library=True)
 
 
-def library_documents(root: Path) -> tuple[Document, ...] | None:
+def library_documents(root: Path, read: Callable[[], tuple[dict, tuple[Document, ...]] | None] | None = None,
+                      ) -> tuple[Document, ...] | None:
     """The reports a plain `build` rebuilds: the current version's own when it is a library
     (built from named files, or changed by add/remove), read from its documents.jsonl; None for
     an index of the built-in corpus, or none at all.
@@ -235,7 +236,7 @@ def library_documents(root: Path) -> tuple[Document, ...] | None:
     them to `<index>/library/` after the switch, which a kill could leave short (a plain build
     then dropped what it missed); while such a folder is there, a build refuses with
     LibraryMismatchError unless it holds exactly the reports served."""
-    current = read_documents(root)
+    current = read() if read is not None else read_documents(root)  # `read`: another store's (backend.py)
     legacy = root / LEGACY_LIBRARY
     mirrored = load_corpus([legacy]) if legacy.is_dir() and any(legacy.glob("*.md")) else None
     if current is None:
