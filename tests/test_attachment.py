@@ -40,6 +40,8 @@ def test_a_clause_holding_the_action_fits_and_one_beside_a_rival_holding_it_does
     assert asked_fit("立案", "县政协共收到委员提案163件", rivals, 0.0, cfg) == -1.0
     assert asked_fit("立案", "县政协共收到委员提案163件", [], 0.0, cfg) == 0.0  # said nowhere: no evidence either way
     assert asked_fit("", "县政协共收到委员提案163件", rivals, 0.0, cfg) == ASKED_NONE
+    # "办了几场": 办 stands in 举办 beside another figure, which is no sign that this figure is not it
+    assert asked_fit("办", "开展主席荐书等活动18场次", ["举办读书分享会5次"], 0.0, cfg) == 0.0
 
 
 def _cand(text: str, start: int, surface: str, score: float, fit: float) -> Candidate:

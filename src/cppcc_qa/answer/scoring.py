@@ -232,18 +232,22 @@ def measure_precision(terms: Sequence[str], question: str, idf: Callable[[str], 
 
 #: `asked_fit` of a question with no asked action, or of a candidate that is no figure.
 ASKED_NONE = 0.5
+#: An action word this long or longer, found beside a rival figure, speaks against a figure.
+MIN_RIVAL_ACTION = 2
 
 
 def asked_fit(asked: str, clause: str, rivals: Sequence[str], soft_sim: float, cfg: ScoringConfig) -> float:
     """Whether a figure's clause holds the action the question asks it by (`asked_action`): 1 when
     it does, 0.75 for a word of like meaning or a near miss, −1 when the word stands instead in
     one of `rivals`, the other clauses of the sentence that hold figures of their own ("收到提案
-    163件，立案148件" for "立案了多少"), 0 when neither; `ASKED_NONE` when the question names none."""
+    163件，立案148件" for "立案了多少"; only for a word of two characters or more: a lone
+    character such as 办 stands inside many words, "举办" as well as "办理"), 0 when neither;
+    `ASKED_NONE` when the question names none."""
     if not asked:
         return ASKED_NONE
     if asked in clause:
         return 1.0
-    if any(asked in r for r in rivals):
+    if len(asked) >= MIN_RIVAL_ACTION and any(asked in r for r in rivals):
         return -1.0
     if _near_miss(asked, clause) or soft_credit(soft_sim, cfg) > 0:
         return 0.75
