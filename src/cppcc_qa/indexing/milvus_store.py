@@ -31,11 +31,9 @@ passages); old versions are dropped whole, only after VERSION_GRACE_S, never the
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
-import os
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -47,7 +45,6 @@ from typing import Any
 import numpy as np
 
 from cppcc_qa.errors import (
-    IndexBusyError,
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,
@@ -58,7 +55,7 @@ from cppcc_qa.indexing.bm25 import BM25Index
 from cppcc_qa.indexing.build import FORMAT, IndexData, chunk_tokens
 from cppcc_qa.indexing.chunking import ChunkingConfig
 from cppcc_qa.indexing.lexicon import Lexicon
-from cppcc_qa.indexing.store import KEEP_VERSIONS, LOCK_POLL_S, MAX_VERSIONS, VERSION_PATTERN, WRITER_WAIT_S
+from cppcc_qa.indexing.store import KEEP_VERSIONS, MAX_VERSIONS, VERSION_PATTERN, WRITER_WAIT_S, file_lock
 from cppcc_qa.indexing.vectors import VectorIndex
 from cppcc_qa.records import Chunk, Document
 
@@ -147,21 +144,8 @@ class MilvusStore:
         server (which then holds only for writers on this host; see README)."""
         path = Path(f"{self.uri}.lock") if "://" not in self.uri else self.lock_dir / ".milvus.lock"
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            deadline = time.monotonic() + wait_s
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise IndexBusyError(f"another build or update of {self} has held its lock for over "
-                                             f"{wait_s:.0f} s; try again later") from None
-                    time.sleep(LOCK_POLL_S)
+        with file_lock(path, str(self), wait_s):
             yield
-        finally:
-            os.close(fd)
 
     # -- versions ----------------------------------------------------------------------------
     def current_version(self) -> str | None:

@@ -94,7 +94,15 @@ def writer_lock(root: Path, wait_s: float = WRITER_WAIT_S) -> Iterator[None]:
     of the index, so two builds or adds never lose one another. The kernel drops the lock when
     the holder exits, even by SIGKILL. Raises IndexBusyError after `wait_s` seconds of waiting."""
     root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    with file_lock(root / LOCK_NAME, str(root), wait_s):
+        yield
+
+
+@contextmanager
+def file_lock(path: Path, what: str, wait_s: float = WRITER_WAIT_S) -> Iterator[None]:
+    """Hold `fcntl.flock` on `path` (made if missing), polling until `wait_s` has passed; then
+    IndexBusyError naming `what`. Closing the descriptor releases the lock."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + wait_s
         while True:
@@ -103,12 +111,12 @@ def writer_lock(root: Path, wait_s: float = WRITER_WAIT_S) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise IndexBusyError(f"another build or update of {root} has held its lock for over "
+                    raise IndexBusyError(f"another build or update of {what} has held its lock for over "
                                          f"{wait_s:.0f} s; try again later") from None
                 time.sleep(LOCK_POLL_S)
         yield
     finally:
-        os.close(fd)  # closing the descriptor releases the lock
+        os.close(fd)
 
 
 def _write_jsonl(path: Path, rows: Sequence[dict]) -> None:

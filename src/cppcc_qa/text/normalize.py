@@ -6,26 +6,27 @@ Chinese numerals before a classifier → Arabic digits, whitespace folded.
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
+from functools import cache
+from typing import Any
 
 from cppcc_qa.text.validate import clean_text
 
-__all__ = ["normalize_question", "validate_question", "to_simplified"]
+__all__ = ["normalize_question", "validate_question", "to_simplified", "opencc_converter"]
 
-_lock = threading.Lock()
-_converter = None
+
+@cache
+def opencc_converter(config: str) -> Any:
+    """The OpenCC converter of `config` ("t2s", "s2t"), made once (loading its dictionaries
+    takes a while)."""
+    import opencc
+
+    return opencc.OpenCC(config)
 
 
 def to_simplified(text: str) -> str:
     """Traditional → Simplified Chinese with OpenCC (the maintained converter, phrase-aware)."""
-    global _converter
-    with _lock:
-        if _converter is None:
-            import opencc
-
-            _converter = opencc.OpenCC("t2s")
-    return _converter.convert(text)
+    return str(opencc_converter("t2s").convert(text))
 
 
 def validate_question(text: object, max_chars: int) -> str:

@@ -8,15 +8,12 @@ page still finds and highlights them in the passage.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable
 
-from cppcc_qa.text.normalize import to_simplified
+from cppcc_qa.text.normalize import opencc_converter, to_simplified
 
 __all__ = ["is_traditional", "to_traditional", "MIN_KEPT_CHARS"]
 
-_lock = threading.Lock()
-_converter = None
 #: A shorter run found in a quote is a common word ("政协"), converted like the rest of the reply.
 MIN_KEPT_CHARS = 4
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -28,13 +25,7 @@ def is_traditional(text: str) -> bool:
 
 
 def _s2t(text: str) -> str:
-    global _converter
-    with _lock:
-        if _converter is None:
-            import opencc
-
-            _converter = opencc.OpenCC("s2t")
-    return _converter.convert(text)
+    return str(opencc_converter("s2t").convert(text))
 
 
 def to_traditional(text: str, keep: Iterable[str] = ()) -> str:
