@@ -80,5 +80,7 @@ def make_store(settings: Settings) -> IndexStore:
     if settings.index_backend == "milvus":
         from cppcc_qa.indexing.milvus_store import MilvusStore
 
-        return MilvusStore(settings.milvus_uri or str(settings.index_dir / "milvus.db"), settings.index_dir)
+        db = settings.database_url.get_secret_value() if settings.database_url is not None else ""
+        return MilvusStore(settings.milvus_uri or str(settings.index_dir / "milvus.db"), settings.index_dir,
+                           db or None)
     return FolderStore(settings.index_dir)

@@ -55,6 +55,7 @@ from cppcc_qa.indexing.bm25 import BM25Index
 from cppcc_qa.indexing.build import FORMAT, IndexData, chunk_tokens
 from cppcc_qa.indexing.chunking import ChunkingConfig
 from cppcc_qa.indexing.lexicon import Lexicon
+from cppcc_qa.indexing.pglock import advisory_lock
 from cppcc_qa.indexing.store import KEEP_VERSIONS, MAX_VERSIONS, VERSION_PATTERN, WRITER_WAIT_S, file_lock
 from cppcc_qa.indexing.vectors import VectorIndex
 from cppcc_qa.records import Chunk, Document
@@ -119,9 +120,10 @@ def _sha(rows: Sequence[Chunk]) -> str:
 class MilvusStore:
     """The versioned index in one Milvus (Lite file or server), behind the folder store's calls."""
 
-    def __init__(self, uri: str, lock_dir: Path) -> None:
+    def __init__(self, uri: str, lock_dir: Path, lock_url: str | None = None) -> None:
         self.uri = uri
         self.lock_dir = lock_dir
+        self.lock_url = lock_url  # PostgreSQL, whose advisory lock serialises writers on every host
         self._client: Any = None
 
     def __repr__(self) -> str:
@@ -140,8 +142,13 @@ class MilvusStore:
     # -- the writer lock ---------------------------------------------------------------------
     @contextmanager
     def lock(self, wait_s: float = WRITER_WAIT_S) -> Iterator[None]:
-        """One writer at a time (flock): beside the Lite file, or in the index folder for a
-        server (which then holds only for writers on this host; see README)."""
+        """One writer at a time: for a Milvus server with a database (`lock_url`), PostgreSQL's
+        advisory lock, which holds for writers on every host (indexing/pglock.py); else flock
+        beside the Lite file, or in the index folder (then only among this host's writers)."""
+        if self.lock_url and "://" in self.uri:
+            with advisory_lock(self.lock_url, str(self), wait_s):
+                yield
+            return
         path = Path(f"{self.uri}.lock") if "://" not in self.uri else self.lock_dir / ".milvus.lock"
         path.parent.mkdir(parents=True, exist_ok=True)
         with file_lock(path, str(self), wait_s):
