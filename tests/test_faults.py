@@ -252,8 +252,11 @@ def test_a_server_killed_by_sigbus_says_so_in_its_log(settings: Settings) -> Non
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
-    assert proc.returncode == -signal.SIGBUS
-    assert "Fatal Python error: Bus error" in log
+    assert "Fatal Python error: Bus error" in log, log
+    # faulthandler re-raises the signal after its report; while it walks the other threads (the
+    # start-up's example questions may be running in one) the walk itself can fault, so the
+    # process ends by SIGSEGV now and then (seen under CI load) — either way a fatal signal
+    assert proc.returncode in (-signal.SIGBUS, -signal.SIGSEGV), proc.returncode
 
 
 @pytest.mark.parametrize("damage", ["missing", "garbage", "damaged version"])

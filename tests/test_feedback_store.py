@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -329,7 +329,9 @@ def test_nothing_is_reached_on_a_port_without_a_server() -> None:
 
 
 def test_both_stores_answer_the_same_rows(tmp_path: Path, pg_backend: Backend) -> None:
-    entries = [VOTE, _on("2024-03-01T08:00:00", "up", 1),
+    # every entry with its time: a store stamps one it is not given, and two stamps of the same
+    # vote fall on either side of a second now and then
+    entries = [replace(VOTE, created_at="2024-03-01T07:00:00+00:00"), _on("2024-03-01T08:00:00", "up", 1),
                FeedbackEntry(question="=1+1", answer="答", rating="down", comment="@x", created_at="2024-03-02T23:59:59+00:00")]
     lite, pg = _sqlite(tmp_path).new_store(), pg_backend.new_store()
     for entry in entries:
