@@ -30,3 +30,12 @@ def engine(engine_settings: Settings) -> QAService:
 def hash_settings(tmp_path: Path) -> Settings:
     """Settings for a model-free index (the deterministic hash embedder) in a temp folder."""
     return Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data", embedder="hash", lexicon_embedder="")
+
+
+@pytest.fixture()
+def browser():
+    """Debian's headless Chromium (tests/live.py), one per test."""
+    from .live import chromium
+
+    with chromium() as b:
+        yield b

@@ -4,9 +4,10 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -52,3 +53,31 @@ def chromium() -> Iterator[object]:
             yield b
         finally:
             b.close()
+
+
+@contextmanager
+def serve_corpus(root: Path, wrap: Callable[[FastAPI], FastAPI] = lambda app: app,
+           **settings: Any) -> Iterator[tuple[str, Any]]:
+    """The app over an index of the built-in corpus built under `root` (Settings `settings` on top
+    of the folders and a free port), served on loopback; yields (base URL, service)."""
+    from cppcc_qa.api.app import create_app
+    from cppcc_qa.service import build_service
+    from cppcc_qa.settings import Settings
+
+    config = Settings(index_dir=root / "index", data_dir=root / "data", port=free_port(), **settings)
+    service = build_service(config)
+    service.build()
+    with running(wrap(create_app(config, service)), config.port) as url:
+        yield url, service
+
+
+def watch(page: Any, base_url: str) -> Any:
+    """Record on `page` (as `page.problems`) its console errors, dialogs and requests to anything
+    but this server (data: URLs and downloads made in memory are allowed)."""
+    page.problems = []
+    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
+    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
+    page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.on("request", lambda r: r.url.startswith((base_url, "data:", "blob:" + base_url.rstrip("/")))
+            or page.problems.append(f"external request: {r.url}"))
+    return page

@@ -9,11 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cppcc_qa.api.app import create_app
-from cppcc_qa.service import build_service
-from cppcc_qa.settings import Settings
-
-from .live import CHROMIUM, chromium, free_port, running
+from .live import CHROMIUM, serve_corpus, watch
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,29 +24,13 @@ MEDIATION = "武威市政协委员参与诉前调解调结了多少件案件？"
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("browser")
-    settings = Settings(index_dir=root / "index", data_dir=root / "data", port=free_port())
-    service = build_service(settings)
-    service.build()
-    with running(create_app(settings, service), settings.port) as url:
+    with serve_corpus(tmp_path_factory.mktemp("browser")) as (url, _):
         yield url
-
-
-@pytest.fixture()
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def open_page(browser, base_url: str, width: int = 1280, height: int = 900):
     """A page on the app that records console errors, dialogs and requests to other hosts."""
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.problems = []
-    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
-    page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    page.on("request", lambda r: r.url.startswith(base_url) or r.url.startswith("data:")
-            or page.problems.append(f"external request: {r.url}"))
+    page = watch(browser.new_page(viewport={"width": width, "height": height}), base_url)
     page.goto(base_url)
     return page
 

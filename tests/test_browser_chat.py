@@ -17,12 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from cppcc_qa.api.app import create_app
-from cppcc_qa.service import build_service
-from cppcc_qa.settings import Settings
 from cppcc_qa.text.script import is_traditional
 
-from .live import CHROMIUM, chromium, free_port, running
+from .live import CHROMIUM, serve_corpus
 from .test_browser import ask, open_page
 
 pytestmark = [
@@ -41,21 +38,10 @@ KEY = "staff-key-for-tests"
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("browser-chat")
     # a roomy time budget: a refusal's help is skipped when it would not fit (service.reply), and
     # these tests look at the help, not at how busy the machine is
-    settings = Settings(index_dir=root / "index", data_dir=root / "data", port=free_port(), staff_api_key=KEY,
-                        ask_time_budget_s=60.0)
-    service = build_service(settings)
-    service.build()
-    with running(create_app(settings, service), settings.port) as url:
+    with serve_corpus(tmp_path_factory.mktemp("browser-chat"), staff_api_key=KEY, ask_time_budget_s=60.0) as (url, _):
         yield url
-
-
-@pytest.fixture()
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def _shot(page, name: str) -> None:

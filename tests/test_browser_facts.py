@@ -12,11 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from cppcc_qa.api.app import create_app
-from cppcc_qa.service import QAService, build_service
-from cppcc_qa.settings import Settings
+from cppcc_qa.service import QAService
 
-from .live import CHROMIUM, chromium, free_port, running
+from .live import CHROMIUM, serve_corpus, watch
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,29 +38,13 @@ def shot(page, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, QAService]]:
-    root = tmp_path_factory.mktemp("browser-facts")
-    settings = Settings(index_dir=root / "index", data_dir=root / "data", port=free_port())
-    service = build_service(settings)
-    service.build()
-    with running(create_app(settings, service), settings.port) as url:
-        yield url, service
-
-
-@pytest.fixture()
-def browser():
-    with chromium() as b:
-        yield b
+    with serve_corpus(tmp_path_factory.mktemp("browser-facts")) as pair:
+        yield pair
 
 
 def open_page(browser, base_url: str, path: str, width: int = 1280, height: int = 900):
     """A page that records console errors, dialogs and requests to other hosts."""
-    page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
-    page.problems = []
-    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
-    page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    page.on("request", lambda r: r.url.startswith(base_url) or r.url.startswith(("data:", "blob:"))
-            or page.problems.append(f"external request: {r.url}"))
+    page = watch(browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True), base_url)
     page.goto(base_url + path)
     return page
 

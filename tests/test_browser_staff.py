@@ -16,11 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cppcc_qa.api.app import create_app
-from cppcc_qa.service import build_service
-from cppcc_qa.settings import Settings
-
-from .live import CHROMIUM, chromium, free_port, running
+from .live import CHROMIUM, serve_corpus, watch
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,31 +46,9 @@ QUESTION = "云岭县政协建成了多少个委员工作站？"
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("staff-browser")
-    settings = Settings(index_dir=root / "index", data_dir=root / "data", port=free_port(), staff_api_key=KEY,
-                        feedback_per_minute=0)  # the feedback test sends a page's worth and more
-    service = build_service(settings)
-    service.build()
-    with running(create_app(settings, service), settings.port) as url:
+    # feedback unlimited: the feedback test sends a page's worth and more
+    with serve_corpus(tmp_path_factory.mktemp("staff-browser"), staff_api_key=KEY, feedback_per_minute=0) as (url, _):
         yield url
-
-
-@pytest.fixture()
-def browser():
-    with chromium() as b:
-        yield b
-
-
-def watch(page, base_url: str):
-    """Record on `page` its console errors, dialogs and requests to anything but this server
-    (a download made in memory is allowed)."""
-    page.problems = []
-    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
-    page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    page.on("request", lambda r: r.url.startswith((base_url, "data:", "blob:" + base_url.rstrip("/")))
-            or page.problems.append(f"external request: {r.url}"))
-    return page
 
 
 def open_page(browser, base_url: str, path: str, width: int = 1280, height: int = 900):
@@ -368,11 +342,7 @@ def test_keyboard_only_on_a_phone(browser, base_url: str) -> None:
 def test_without_a_staff_key_configured_the_console_says_it_is_off(browser, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    settings = Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data", embedder="hash",
-                        lexicon_embedder="", port=free_port())
-    service = build_service(settings)
-    service.build()
-    with running(create_app(settings, service), settings.port) as url:
+    with serve_corpus(tmp_path, embedder="hash", lexicon_embedder="") as (url, _):
         page = open_page(browser, url, "reports.html")
         sign_in(page, "any-key")
         expect(page.get_by_role("alert")).to_contain_text("员工功能未开启")

@@ -9,12 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from cppcc_qa.api.app import create_app
 from cppcc_qa.api.facts import facts_router
-from cppcc_qa.service import build_service
-from cppcc_qa.settings import Settings
 
-from .live import CHROMIUM, chromium, free_port, running
+from .live import CHROMIUM, serve_corpus, watch
 
 WAIT_MS = 20000
 
@@ -41,30 +38,13 @@ def with_facts(app: FastAPI) -> FastAPI:
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("fact-pages")
-    settings = Settings(index_dir=root / "index", data_dir=root / "data", embedder="hash", lexicon_embedder="",
-                        port=free_port())
-    service = build_service(settings)
-    service.build()
-    with running(with_facts(create_app(settings, service)), settings.port) as url:
+    with serve_corpus(tmp_path_factory.mktemp("fact-pages"), with_facts, embedder="hash", lexicon_embedder="") as (url, _):
         yield url
-
-
-@pytest.fixture()
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def open_page(browser, url: str, base_url: str):
     """A page that records console errors, dialogs and requests to other hosts."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.problems = []
-    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
-    page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    page.on("request", lambda r: r.url.startswith(base_url) or r.url.startswith("data:")
-            or page.problems.append(f"external request: {r.url}"))
+    page = watch(browser.new_page(viewport={"width": 1280, "height": 900}), base_url)
     page.goto(url)
     return page
 
