@@ -320,15 +320,15 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
             sent_strict = _weighted_cover(focus, where, idf)
             sent_rec = _weighted_cover(focus, where, idf, soft, cfg) if soft is not None else sent_strict
             clauses = split_clauses(sent.text)
-            with_figures = [covered(c.text, q.equivalents) for c in clauses if action and counts_in(c.text)]
-            for cl in clauses:
+            seen = [covered(c.text, q.equivalents) for c in clauses]  # each clause as the question's words meet it
+            figures = [counts_in(c.text) for c in clauses]
+            with_figures = [v for v, f in zip(seen, figures) if f] if action else []
+            for cl, cl_seen, counts in zip(clauses, seen, figures):
                 clause = Span(sent.start + cl.start, sent.start + cl.end, cl.text)
-                cl_seen = covered(clause.text, q.equivalents)
                 cl_strict = _weighted_cover(focus, cl_seen, idf)
                 cl_rec = _weighted_cover(focus, cl_seen, idf, soft, cfg) if soft is not None else cl_strict
                 base = 0.55 * cl_rec + 0.45 * sent_rec
                 prior = 0.04 / (rank + 1) + time_adj
-                counts = counts_in(clause.text)
                 common = [cl_strict, sent_strict, cl_rec, sent_rec]
                 tail = [*hit_sig, *time_sig]
                 after = [float(missing), float(q.english), float(q.followup)]
@@ -347,11 +347,10 @@ def score_candidates(q: ParsedQuestion, hits: Sequence[Hit], cfg: ScoringConfig,
                             continue
                         hand = 0.6 * base + 0.4 * prec + prior
                         exact = float(not q.unit or q.unit == qm.quantity.unit)
-                        cl_asked = covered(clause.text, q.equivalents)
-                        sim = soft.to_text(action, cl_asked) if soft is not None and action else 0.0
+                        sim = soft.to_text(action, cl_seen) if soft is not None and action else 0.0
                         sig = [*common, prec_strict, prec, 1.0, 0.0, 0.0, 1.0, *tail, exact, float(len(counts) - 1),
                                *after, hand, target_match, float(qm.quantity.surface in q.normalized)]
-                        fit = asked_fit(action, cl_asked, [r for r in with_figures if r != cl_asked], sim, cfg)
+                        fit = asked_fit(action, cl_seen, [r for r in with_figures if r != cl_seen], sim, cfg)
                         raw.append((Candidate(hand, rank, clause, sent, qm, period, asked=fit), sig))
                     continue
                 slot = q.qtype == "entity" and _slot_filled(clause.text, targets, q.normalized)
