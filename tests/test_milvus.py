@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,11 @@ pytest.importorskip("milvus_lite")
 
 from cppcc_qa.errors import IndexCorruptError
 from cppcc_qa.indexing import milvus_store, store
+from cppcc_qa.indexing.build import IndexData
 from cppcc_qa.indexing.migrate import migrate_to_milvus
+from cppcc_qa.indexing.milvus_served import MilvusIndex, MilvusPassages
 from cppcc_qa.indexing.milvus_store import ALIAS, MilvusStore, _name
+from cppcc_qa.indexing.passages import PassageTable, neighbours
 from cppcc_qa.records import Document
 from cppcc_qa.service import QAService, build_service
 from cppcc_qa.settings import Settings
@@ -201,3 +205,99 @@ def test_migrate_copies_without_embedding(hash_settings: Settings, tmp_path: Pat
     milvus.store = target
     milvus.load()
     _same(faiss, milvus, _questions()[:6])
+
+
+# -- serving from Milvus (indexing/milvus_served.py) ----------------------------------------------
+ODD = Document(doc_id="odd.id_2023-b", title="云岭县政协工作报告（二）", committee="云岭县政协", region="云岭县",
+               source="odd.md", body="云岭县政协", date="2023-01-10",
+               text="2022年，云岭县政协组织委员视察7次。\n\n开展民主监督活动5次。")
+
+
+def test_replica_answers_from_milvus_without_the_corpus(pair: tuple[QAService, QAService],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replica opens the version without reading its passages (no whole load, no scan), and
+    answers, cites, opens passages and reports as the FAISS service does."""
+    faiss, milvus = pair
+
+    def whole(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the replica read the whole corpus")
+
+    monkeypatch.setattr(MilvusStore, "load", whole)
+    monkeypatch.setattr(MilvusPassages, "scan", whole)
+    replica = build_service(milvus.settings)
+    replica.load()
+    assert isinstance(replica.state().index, MilvusIndex)
+    _same(faiss, replica, _questions()[:12])
+    a = replica.ask("武威市级委员工作室有多少个？")
+    pid = a.citations[0].passage_id
+    mine, theirs = replica.passage(pid), faiss.passage(pid)
+    # (each service stamped its build's reports with its own time: `added` differs by that)
+    assert (mine.chunk, mine.prev_id, mine.next_id, replace(mine.document, added="")) == (
+        theirs.chunk, theirs.prev_id, theirs.next_id, replace(theirs.document, added=""))
+    doc_id = a.citations[0].doc_id
+    mine_doc, their_doc = replica.document_view(doc_id).to_dict(), faiss.document_view(doc_id).to_dict()
+    assert mine_doc["passages"] == their_doc["passages"]
+    assert dict(mine_doc["document"], added="") == dict(their_doc["document"], added="")
+    assert replica.document_sizes() == faiss.document_sizes()
+    assert replica.health()["chunks"] == faiss.health()["chunks"]
+    # an overview reads one report's passages
+    assert replica.ask("武威市政协的工作报告主要讲了什么？").answer == faiss.ask("武威市政协的工作报告主要讲了什么？").answer
+
+
+def test_milvus_passages_read_as_the_table(pair: tuple[QAService, QAService]) -> None:
+    """Each read of MilvusPassages (rows, ids, reports, texts, sizes, scan) gives what the
+    in-memory PassageTable of the same version gives."""
+    _, milvus = pair
+    milvus.add_documents([ODD])
+    st: MilvusStore = milvus.store  # type: ignore[assignment]
+    served = st.passages(milvus.index_version)
+    whole = st.load(milvus.embedder.name, milvus.chunking).passages
+    assert isinstance(served, MilvusPassages) and isinstance(whole, PassageTable)
+    n = len(whole)
+    assert len(served) == n
+    ids = [n - 1, 0, 3, 3, n // 2]
+    assert served.rows(ids) == whole.rows(ids)
+    for c in whole.rows([0, n - 1]):
+        assert served.find(c.chunk_id) == whole.find(c.chunk_id)
+    assert served.find("no-such-passage") is None
+    for d in whole.documents:
+        assert served.of_document(d.doc_id) == whole.of_document(d.doc_id)
+        assert served.document(d.doc_id) == whole.document(d.doc_id)
+    assert served.document("no-such-report") is None
+    assert served.sizes() == whole.sizes()
+    assert list(served.scan()) == list(whole.chunks)
+    assert list(served.by_report()) == list(whole.by_report())
+    assert neighbours(served, 1) == neighbours(whole, 1)
+
+
+def test_released_collections_are_loaded(pair: tuple[QAService, QAService]) -> None:
+    """A Milvus that restarted (or a Lite file opened by a new process) holds its collections
+    released: a replica loads them before reading."""
+    faiss, milvus = pair
+    st: MilvusStore = milvus.store  # type: ignore[assignment]
+    for name in st.client.list_collections():
+        st.client.release_collection(name)
+    replica = build_service(milvus.settings)
+    replica.load()
+    _same(faiss, replica, _questions()[:3])
+
+
+def test_damaged_report_text_is_a_clear_error(pair: tuple[QAService, QAService]) -> None:
+    _, milvus = pair
+    update = milvus.add_documents([REPORT])
+    st: MilvusStore = milvus.store  # type: ignore[assignment]
+    st.client.delete(_name(update.index_version, "docs"), filter='doc_id == "yunling-2024"')
+    replica = build_service(milvus.settings)
+    replica.load()
+    with pytest.raises(IndexCorruptError, match="damaged"):
+        replica.document_view("yunling-2024")
+    with pytest.raises(IndexCorruptError):
+        st.load(milvus.embedder.name, milvus.chunking)  # a writer refuses the damaged version too
+
+
+def test_in_memory_option_loads_the_version_whole(pair: tuple[QAService, QAService]) -> None:
+    faiss, milvus = pair
+    replica = build_service(milvus.settings.model_copy(update={"milvus_in_memory": True}))
+    replica.load()
+    assert isinstance(replica.state().index, IndexData)
+    _same(faiss, replica, _questions()[:4])

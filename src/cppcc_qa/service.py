@@ -16,7 +16,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +63,7 @@ from cppcc_qa.indexing.library import (
     plan_additions,
     plan_removal,
 )
+from cppcc_qa.indexing.passages import Passages, ServedIndex, neighbours
 from cppcc_qa.indexing.store import KEEP_VERSIONS
 from cppcc_qa.indexing.vectors import set_search_threads
 from cppcc_qa.ingest.corpus import load_corpus
@@ -132,41 +133,30 @@ class DocumentView:
         return {"document": self.document.to_dict(), "index_version": self.version, "passages": passages}
 
 
-@dataclass(frozen=True)
-class _Passages:
-    """The passages of one index version, by id: what a citation opens."""
-
-    version: str
-    chunks: tuple[Chunk, ...]
-    pos: dict[str, int]  # chunk id → its row
-    docs: dict[str, Document]
-
-    @classmethod
-    def of(cls, version: str, documents: Sequence[Document], chunks: tuple[Chunk, ...]) -> _Passages:
-        return cls(version, chunks, {c.chunk_id: i for i, c in enumerate(chunks)}, {d.doc_id: d for d in documents})
-
-    def view(self, passage_id: str) -> PassageView:
-        """The passage with its report and neighbours (NotFoundError naming the version)."""
-        i = self.pos.get(passage_id)
-        if i is None:
-            raise NotFoundError(f"no passage with id {passage_id!r} in index version {self.version}")
-        c, chunks = self.chunks[i], self.chunks
-        prev_id = chunks[i - 1].chunk_id if i > 0 and chunks[i - 1].doc_id == c.doc_id else None
-        next_id = chunks[i + 1].chunk_id if i + 1 < len(chunks) and chunks[i + 1].doc_id == c.doc_id else None
-        return PassageView(c, self.docs[c.doc_id], prev_id, next_id, self.version)
+def _passage_view(passages: Passages, passage_id: str) -> PassageView:
+    """A passage with its report and neighbours (NotFoundError naming the version)."""
+    row = passages.find(passage_id)
+    if row is None:
+        raise NotFoundError(f"no passage with id {passage_id!r} in index version {passages.version}")
+    c = passages.rows([row])[0]
+    prev_id, next_id = neighbours(passages, row)
+    doc = passages.document(c.doc_id)
+    if doc is None:
+        raise NotFoundError(f"no report with id {c.doc_id!r} in index version {passages.version}")
+    return PassageView(c, doc, prev_id, next_id, passages.version)
 
 
 @dataclass(frozen=True)
 class _State:
-    index: IndexData
+    index: ServedIndex
     directory: CommitteeDirectory
     composer: ExtractiveComposer
-    passages: _Passages  # passage lookup by id, and doc_id → its report (body, date, kind for citations)
+    docs: dict[str, Document]  # doc_id → its report's metadata (body, date, kind for citations)
     years: dict[str, int | None]  # doc_id → the year its report was given in
 
     @property
-    def docs(self) -> dict[str, Document]:
-        return self.passages.docs
+    def passages(self) -> Passages:
+        return self.index.passages
 
 
 class QAService:
@@ -179,7 +169,7 @@ class QAService:
         self._lexicon_embedder: Embedder | None = None
         self._dictionary: tuple[Lexicon, Dictionary] | None = None
         self._state: _State | None = None
-        self._earlier: OrderedDict[str, _Passages] = OrderedDict()  # replaced versions' passages
+        self._earlier: OrderedDict[str, Passages] = OrderedDict()  # replaced versions' passages
         self._lock = threading.RLock()
         self._last_check = 0.0
         self._bad_version: str | None = None  # a newer version that failed to load (not retried)
@@ -222,7 +212,7 @@ class QAService:
 
         return similarity
 
-    def _word_vectors(self, index: IndexData) -> WordVectors | None:
+    def _word_vectors(self, index: ServedIndex) -> WordVectors | None:
         """Word vectors of the index's lexicon, with the lexicon model for other words (None
         when the index has no lexicon or the model is switched off)."""
         if index.lexicon is None or not self.settings.lexicon_embedder or not self.settings.soft_match:
@@ -260,7 +250,7 @@ class QAService:
         if self._state is not None and self._state.index.lexicon is not None and self.lexicon_embedder is not None:
             self.lexicon_embedder.warm_up()
 
-    def _install(self, index: IndexData) -> None:
+    def _install(self, index: ServedIndex) -> None:
         def in_corpus(word: str) -> bool:
             """Whether the reports use a word: it, or every token jieba cuts it into, is in the
             index's term table (no scan of the text, which at 1M chunks took 0.6 s)."""
@@ -275,13 +265,13 @@ class QAService:
                                       report_year=years.get, model=self.scorer, words=self._word_vectors(index),
                                       known=in_corpus if self.settings.absent_terms_gate else None,
                                       reviews=reviewing.__contains__)
-        state = _State(index, directory, composer, _Passages.of(index.version, index.documents, index.chunks), years)
+        state = _State(index, directory, composer, {d.doc_id: d for d in index.documents}, years)
         with self._lock:
             old, self._state = self._state, state
             if old is not None and old.index.version != index.version:
                 self._hold_earlier(old.passages)
 
-    def _hold_earlier(self, passages: _Passages) -> None:
+    def _hold_earlier(self, passages: Passages) -> None:
         """Keep the passages of a version just replaced (its answers' citations open them)."""
         with self._lock:
             self._earlier[passages.version] = passages
@@ -322,7 +312,7 @@ class QAService:
             if self._state is not None and self._state.index.version == version:
                 return  # another request swapped it in meanwhile
             try:
-                self._install(self.store.load(self.embedder.name, self.chunking))
+                self._install(self.store.open(self.embedder.name, self.chunking))
             except (IndexCorruptError, IndexMismatchError, IndexMissingError) as exc:
                 self._bad_version = version
                 serving = self._state.index.version if self._state else "nothing"
@@ -344,8 +334,8 @@ class QAService:
             data = build_index(docs, self.embedder, self.chunking, self.settings.faiss_index_type, progress,
                                lexicon_embedder=self.lexicon_embedder, library=bool(paths) or library is not None)
             self.store.write(data)
-            self._install(self.store.load(self.embedder.name, self.chunking))
-        return self.state().index
+            self._install(self.store.open(self.embedder.name, self.chunking))
+        return data
 
     # -- a growing corpus (library.py) ---------------------------------------------------------
     def add_documents(self, docs: Sequence[Document], replace: bool = False) -> LibraryUpdate:
@@ -386,7 +376,7 @@ class QAService:
         data = apply_plan(base, plan, self.embedder, self.chunking, self.settings.faiss_index_type,
                           self.lexicon_embedder)
         self.store.write(data)  # the new reports and index switch in as one
-        self._install(self.store.load(self.embedder.name, self.chunking))
+        self._install(self.store.open(self.embedder.name, self.chunking))
         return LibraryUpdate(data.version, plan.changes, True, len(data.documents), len(data.chunks))
 
     # -- answering ---------------------------------------------------------------------------
@@ -560,8 +550,8 @@ class QAService:
             return st.composer.which_report(parsed, [display_name(d.committee, d.title) for d in docs])
         doc = max(docs, key=lambda d: (d.year or 0, d.date))
         firsts: dict[str, Chunk] = {}
-        for c in st.index.chunks:
-            if c.doc_id == doc.doc_id and c.section not in firsts:
+        for c in st.passages.of_document(doc.doc_id):
+            if c.section not in firsts:
                 firsts[c.section] = c
         sections = [(h, Hit(c, 1.0)) for h, c in firsts.items() if is_heading(h)]
         return st.composer.overview(parsed, sections[:OVERVIEW_SECTIONS], doc.year)
@@ -616,22 +606,25 @@ class QAService:
 
     # -- browsing ----------------------------------------------------------------------------
     def documents(self) -> list[Document]:
+        """The reports of the current index (metadata: with the Milvus backend served from
+        Milvus their text is not held, `document_sizes` gives its length)."""
         return list(self.state().index.documents)
 
     def chunks(self) -> list[Chunk]:
-        return list(self.state().index.chunks)
+        """Every passage of the current index (a scan: for tools and tests, not requests)."""
+        return list(self.state().passages.scan())
 
-    def chunk_counts(self) -> dict[str, int]:
-        """doc id → how many passages of the current index it has."""
-        return dict(Counter(c.doc_id for c in self.state().index.chunks))
+    def document_sizes(self) -> dict[str, tuple[int, int]]:
+        """doc id → (characters, passages) of each report of the current index."""
+        return self.state().passages.sizes()
 
     def passage(self, passage_id: str, version: str | None = None) -> PassageView:
         """One passage of the current index, or of `version` (an answer's `index_version`)
         while that version is kept: the versions this process served lately are held in
         memory, others (served by another worker) read from the store (IndexStore.read_passages)."""
-        return self._passages_at(version).view(passage_id)
+        return _passage_view(self._passages_at(version), passage_id)
 
-    def _passages_at(self, version: str | None) -> _Passages:
+    def _passages_at(self, version: str | None) -> Passages:
         """The passages of the current index, or of `version` while it is kept (see `passage`)."""
         st = self.state()
         if not version or version == st.index.version:
@@ -639,8 +632,7 @@ class QAService:
         with self._lock:
             held = self._earlier.get(version)
         if held is None:
-            docs, chunks = self.store.read_passages(version)
-            held = _Passages.of(version, docs, chunks)
+            held = self.store.passages(version)
             self._hold_earlier(held)
         return held
 
@@ -649,10 +641,10 @@ class QAService:
         """One report with its passages in order, of the current index or of `version` while it
         is kept (a citation of an older answer opens the report it quoted)."""
         held = self._passages_at(version)
-        doc = held.docs.get(doc_id)
+        doc = held.document(doc_id)
         if doc is None:
             raise NotFoundError(f"no report with id {doc_id!r} in index version {held.version}")
-        return DocumentView(doc, tuple(c for c in held.chunks if c.doc_id == doc_id), held.version)
+        return DocumentView(doc, held.of_document(doc_id), held.version)
 
     def examples(self, topic: str = "", limit: int = EXAMPLE_QUESTIONS,
                  seconds: float = EXAMPLE_SECONDS) -> list[str]:
@@ -717,7 +709,7 @@ class QAService:
         st = self.state()
         m = st.index.manifest
         return {"status": "ok", "index_version": st.index.version, "embedder": m["embedder"], "dim": m["dim"],
-                "documents": len(st.index.documents), "chunks": len(st.index.chunks), "built_at": m["built_at"],
+                "documents": len(st.index.documents), "chunks": len(st.passages), "built_at": m["built_at"],
                 "faiss_type": m["faiss_type"]}
 
 

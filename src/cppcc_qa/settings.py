@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     # "milvus" Milvus at milvus_uri: a local file path runs Milvus Lite, http://host:19530 a server.
     index_backend: Literal["faiss", "milvus"] = "faiss"
     milvus_uri: str = ""  # "" with the milvus backend: index_dir/milvus.db (Milvus Lite)
+    # With the milvus backend, Milvus answers the searches and each request reads only the
+    # passages it needs, so a replica's memory does not grow with the corpus; True loads each
+    # version whole into the replica instead (FAISS and BM25 rebuilt in memory: faster searches
+    # at a small corpus, memory and start-up time that grow with it).
+    milvus_in_memory: bool = False
 
     # Input limits. What one question may cost is bounded here (issue 10: a 1,000-character
     # random question took 3.1 s, with 6 such history turns 12.1 s). Measured on this 2-core

@@ -121,9 +121,11 @@ def documents(
     """List the indexed reports: doc id, body, date, characters, source file, title."""
     svc = service_for(settings_for(embedder, index_dir), warm=False)
     svc.load()
+    sizes = svc.document_sizes()
     for d in svc.documents():  # plain print: tab-separated lines stay cut-able
-        print(json.dumps(d.to_dict(), ensure_ascii=False) if as_json else
-              f"{d.doc_id}\t{d.body or d.committee or '—'}\t{d.date or '—'}\t{len(d.text)}\t{d.source}\t{d.title}")
+        chars = sizes.get(d.doc_id, (0, 0))[0]
+        print(json.dumps(dict(d.to_dict(), chars=chars), ensure_ascii=False) if as_json else
+              f"{d.doc_id}\t{d.body or d.committee or '—'}\t{d.date or '—'}\t{chars}\t{d.source}\t{d.title}")
     err.print(f"index {svc.index_version}")
 
 

@@ -23,7 +23,7 @@ from cppcc_qa.text.spans import split_clauses, split_sentences
 from cppcc_qa.text.targets import is_plan
 
 if TYPE_CHECKING:
-    from cppcc_qa.indexing.store import IndexData
+    from cppcc_qa.indexing.passages import ServedIndex
 
 __all__ = ["FactIndex", "FigureTime", "build_facts", "committee_words", "strip_committees", "named_outside_titles",
            "quote_clause"]
@@ -72,19 +72,27 @@ def _figure_time(ctx: FigureContext, doc: Document | None, chunks: dict[str, Chu
     return FigureTime(ry, period, is_plan(full, period, ry, doc is not None and reviews_last_year(doc)))
 
 
-def build_facts(index: IndexData) -> FactIndex:
-    """Extract every figure and sentence of the index's documents."""
-    figures = [f for d in index.documents for f in extract_figures(d, index.chunks)]
-    sentences = [Sentence(c.committee, c.doc_id, c.chunk_id, c.start + s.start, c.start + s.end, s.text,
-                          normalize_question(s.text))
-                 for c in index.chunks for s in split_sentences(c.text)]
-    contexts = tuple(figure_contexts(index.documents, index.chunks, figures))
-    chunks = {c.chunk_id: c for c in index.chunks}
-    docs = {d.doc_id: d for d in index.documents}
+def build_facts(index: ServedIndex) -> FactIndex:
+    """Extract every figure and sentence of the index's documents, one report at a time (its
+    text and passages read from the index's passages, wherever they are held)."""
+    figures: list[Figure] = []
+    contexts: list[FigureContext] = []
+    sentences: list[Sentence] = []
+    chunks: dict[str, Chunk] = {}
+    docs: dict[str, Document] = {}
+    for d, own in index.passages.by_report():
+        found = extract_figures(d, own)
+        figures.extend(found)
+        contexts.extend(figure_contexts([d], own, found))
+        sentences.extend(Sentence(c.committee, c.doc_id, c.chunk_id, c.start + s.start, c.start + s.end, s.text,
+                                  normalize_question(s.text))
+                         for c in own for s in split_sentences(c.text))
+        chunks.update((c.chunk_id, c) for c in own)
+        docs[d.doc_id] = d
     times = {c.figure.figure_id: _figure_time(c, docs.get(c.figure.doc_id), chunks) for c in contexts}
     change = {f.figure_id: is_change(docs[f.doc_id].text[max(0, f.start - CHANGE_LOOKBACK) : f.start])
               for f in figures if f.doc_id in docs}
-    return FactIndex(index.version, tuple(figures), contexts, tuple(sentences), chunks,
+    return FactIndex(index.version, tuple(figures), tuple(contexts), tuple(sentences), chunks,
                      tuple(dict.fromkeys(d.committee for d in index.documents)), index.idf, times, change)
 
 

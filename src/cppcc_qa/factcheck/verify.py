@@ -58,7 +58,7 @@ from cppcc_qa.text.validate import clean_text
 
 if TYPE_CHECKING:
     from cppcc_qa.answer.question import ParsedQuestion
-    from cppcc_qa.indexing.store import IndexData
+    from cppcc_qa.indexing.passages import ServedIndex
     from cppcc_qa.records import Turn
 
 
@@ -66,7 +66,7 @@ class EngineState(Protocol):
     """What the checker reads of one loaded index version (the service's request state)."""
 
     @property
-    def index(self) -> IndexData: ...
+    def index(self) -> ServedIndex: ...
 
     @property
     def directory(self) -> CommitteeDirectory: ...
@@ -205,7 +205,7 @@ class Verifier:
         self._facts: FactIndex | None = None
         self._lock = threading.Lock()
 
-    def facts(self, index: IndexData | None = None) -> FactIndex:
+    def facts(self, index: ServedIndex | None = None) -> FactIndex:
         """The figures and sentences of `index` (default: the current version), extracted once
         per version."""
         index = index or self.engine.state().index

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +22,12 @@ from cppcc_qa.indexing.bm25 import BM25Index
 from cppcc_qa.indexing.chunking import ChunkingConfig, chunk_document
 from cppcc_qa.indexing.embedders import Embedder
 from cppcc_qa.indexing.lexicon import Lexicon, lexicon_vocabulary
+from cppcc_qa.indexing.passages import PassageTable
 from cppcc_qa.indexing.vectors import VectorIndex
 from cppcc_qa.records import Chunk, Document
 from cppcc_qa.text.tokenize import tokenize
 
-__all__ = ["IndexData", "build_index", "assemble_index", "embed_chunks", "chunk_tokens", "term_counts",
+__all__ = ["IndexData", "idf", "build_index", "assemble_index", "embed_chunks", "chunk_tokens", "term_counts",
            "corpus_hash", "stamp_added", "FORMAT"]
 
 FORMAT = 1  # of the manifest and files; an index of another format is refused at load
@@ -47,9 +49,17 @@ class IndexData:
 
     def idf(self, term: str) -> float:
         """BM25-style inverse document frequency of a token over the chunks (0 df → the maximum)."""
-        n = len(self.chunks)
-        df = self.term_df.get(term, 0)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return idf(len(self.chunks), self.term_df.get(term, 0))
+
+    @cached_property
+    def passages(self) -> PassageTable:
+        """Its passages and reports by row, id and report (the `ServedIndex` side of it)."""
+        return PassageTable(self.version, self.documents, self.chunks)
+
+
+def idf(n: int, df: int) -> float:
+    """BM25-style inverse document frequency of a term in `df` of `n` passages (0 df → the maximum)."""
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
 def corpus_hash(docs: Sequence[Document]) -> str:

@@ -1,21 +1,25 @@
 """The index in Milvus: each version is its own collections, an alias names the current one.
 
-Per version `v` (a build, an add, a remove) three collections are written, then the alias
+Per version `v` (a build, an add, a remove) four collections are written, then the alias
 `cppcc_qa_current` is pointed at the first:
 
     cppcc_qa_<v>_chunks   one row per passage: row, the chunk's fields, the report's body, date
                           and period, the passage vector (FLOAT_VECTOR), its BM25 weights
-                          (SPARSE_FLOAT_VECTOR, see below) and its BM25 tokens (JSON)
-    cppcc_qa_<v>_meta     named JSON blobs, cut into parts: the reports (documents), the term
-                          table, the lexicon terms, and last the manifest (its row is what
-                          marks the version complete)
+                          (SPARSE_FLOAT_VECTOR, see below) and its BM25 tokens (JSON); doc_id
+                          and chunk_id carry scalar (INVERTED) indexes for the reads by report
+                          and by id
+    cppcc_qa_<v>_docs     the reports' texts, cut into parts (read one report at a time)
+    cppcc_qa_<v>_meta     named JSON blobs, cut into parts: the reports' metadata with their
+                          sizes, the term table, the BM25 vocabulary, the lexicon terms, and
+                          last the manifest (its row is what marks the version complete)
     cppcc_qa_<v>_lex      the lexicon vectors, one row per term (only when the index has one)
 
-What a replica answers from is rebuilt from these into the same in-memory `IndexData` as the
-FAISS folder store loads (`load_index`): FAISS and BM25 are rebuilt from the stored vectors and
-tokens, so answers, fusion and citations are those of the folder store exactly, and nothing is
-re-embedded. The stored BM25 weights let Milvus itself serve the keyword side
-(`MilvusRetriever`, what retrieval at 100k+ passages uses without loading the corpus).
+A replica serves a version from Milvus (`milvus_served.MilvusIndex`): Milvus answers the dense
+and the BM25 searches, and a request reads only the passages it needs; what it holds is the
+reports' metadata, the term table and the lexicon. A writer (and, with `milvus_in_memory`, a
+replica) loads a version whole into the folder store's in-memory `IndexData` (`load`): FAISS and
+BM25 rebuilt from the stored vectors and tokens, nothing re-embedded. Both rank as the folder
+store does, so answers, fusion and citations are the same.
 
 BM25 side: Milvus Lite 3.2 accepts the BM25 function (`FunctionType.BM25`), but its analyzer
 tokenises otherwise than the engine's jieba tokeniser (`text.tokenize`), so the keyword ranking
@@ -38,7 +42,8 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +60,13 @@ from cppcc_qa.indexing.bm25 import BM25Index
 from cppcc_qa.indexing.build import FORMAT, IndexData, chunk_tokens
 from cppcc_qa.indexing.chunking import ChunkingConfig
 from cppcc_qa.indexing.lexicon import Lexicon
+from cppcc_qa.indexing.passages import Passages, PassageTable, ServedIndex
 from cppcc_qa.indexing.pglock import advisory_lock
 from cppcc_qa.indexing.store import KEEP_VERSIONS, MAX_VERSIONS, VERSION_PATTERN, WRITER_WAIT_S, file_lock
 from cppcc_qa.indexing.vectors import VectorIndex
 from cppcc_qa.records import Chunk, Document
 
-__all__ = ["MilvusStore", "MilvusRetriever", "ALIAS", "bm25_weights"]
+__all__ = ["MilvusStore", "MilvusRetriever", "ALIAS", "LAYOUT", "bm25_weights", "literal"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +77,10 @@ TEXT_BYTES = 65_535
 INSERT_BATCH = 1_000
 QUERY_BATCH = 10_000  # rows read per query (Milvus caps offset + limit at 16,384)
 STALE_PARTIAL_S = 3600.0  # a version with no manifest this old is a dead build: dropped
+# 2: the reports' texts in their own collection, their metadata and sizes in the blob "reports",
+# the BM25 vocabulary stored (what serving from Milvus needs); 1 (no `layout`): texts inside the
+# blob "documents", readable only by loading the version whole.
+LAYOUT = 2
 CHUNK_FIELDS = ("chunk_id", "doc_id", "title", "committee", "section", "paragraph", "start", "end", "text")
 
 
@@ -105,6 +115,12 @@ def _version_of(collection: str) -> str | None:
     return "-".join(m.groups()) if m else None
 
 
+def literal(text: str) -> str:
+    """A string as a Milvus filter literal (Milvus reads JSON's escapes of quotes and backslashes,
+    not its \\u escapes, so other characters are written as they are)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def _utf8_cut(text: str, limit: int = TEXT_BYTES) -> str:
     b = text.encode("utf-8")
     return text if len(b) <= limit else b[:limit].decode("utf-8", errors="ignore")
@@ -120,11 +136,13 @@ def _sha(rows: Sequence[Chunk]) -> str:
 class MilvusStore:
     """The versioned index in one Milvus (Lite file or server), behind the folder store's calls."""
 
-    def __init__(self, uri: str, lock_dir: Path, lock_url: str | None = None) -> None:
+    def __init__(self, uri: str, lock_dir: Path, lock_url: str | None = None, in_memory: bool = False) -> None:
         self.uri = uri
+        self.in_memory = in_memory  # serve versions loaded whole (settings.milvus_in_memory)
         self.lock_dir = lock_dir
         self.lock_url = lock_url  # PostgreSQL, whose advisory lock serialises writers on every host
         self._client: Any = None
+        self._loaded: set[str] = set()  # collections this client found or made loaded
 
     def __repr__(self) -> str:
         return f"Milvus at {self.uri}"
@@ -179,6 +197,7 @@ class MilvusStore:
         is dropped (and a killed writer's remains have no manifest, so are never served)."""
         try:
             self._write_chunks(data, tokens)
+            self._write_texts(data)
             self._write_lexicon(data)
             self._write_meta(data)
         except BaseException:
@@ -201,6 +220,8 @@ class MilvusStore:
         params = c.prepare_index_params()
         params.add_index("vector", index_type="FLAT" if "://" not in self.uri else "AUTOINDEX", metric_type="IP")
         params.add_index("bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+        for f in ("doc_id", "chunk_id"):
+            params.add_index(f, index_type="INVERTED")
         name = _name(data.version, "chunks")
         c.create_collection(name, schema=schema, index_params=params)
         vecs = data.vectors.stored_vectors()
@@ -222,6 +243,28 @@ class MilvusStore:
                            bm25=weights[i])
                 rows.append(row)
             c.insert(name, rows)
+        c.flush(name)
+
+    def _write_texts(self, data: IndexData) -> None:
+        """The reports' texts, in parts of PART_CHARS, keyed by doc id."""
+        from pymilvus import DataType
+
+        c = self.client
+        schema = c.create_schema(auto_id=True, enable_dynamic_field=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("doc_id", DataType.VARCHAR, max_length=TEXT_BYTES)
+        schema.add_field("part", DataType.INT64)
+        schema.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
+        schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)  # Milvus wants a vector field in every collection
+        params = c.prepare_index_params()
+        params.add_index("v", index_type="FLAT", metric_type="L2")
+        params.add_index("doc_id", index_type="INVERTED")
+        name = _name(data.version, "docs")
+        c.create_collection(name, schema=schema, index_params=params)
+        rows = [{"doc_id": d.doc_id, "part": k, "text": d.text[i : i + PART_CHARS], "v": [0.0, 0.0]}
+                for d in data.documents for k, i in enumerate(range(0, max(len(d.text), 1), PART_CHARS))]
+        for lo in range(0, len(rows), INSERT_BATCH):
+            c.insert(name, rows[lo : lo + INSERT_BATCH])
         c.flush(name)
 
     def _write_lexicon(self, data: IndexData) -> None:
@@ -256,8 +299,10 @@ class MilvusStore:
         params.add_index("v", index_type="FLAT", metric_type="L2")
         name = _name(data.version, "meta")
         c.create_collection(name, schema=schema, index_params=params)
-        manifest = dict(data.manifest, store="milvus", chunks_sha256=_sha(data.chunks))
-        blobs = {"documents": [asdict(d) for d in data.documents], "terms": data.term_df,
+        manifest = dict(data.manifest, store="milvus", layout=LAYOUT, chunks_sha256=_sha(data.chunks))
+        sizes = data.passages.sizes()
+        reports = [dict(asdict(d), text="", chars=sizes[d.doc_id][0], chunks=sizes[d.doc_id][1]) for d in data.documents]
+        blobs = {"reports": reports, "terms": data.term_df, "vocab": bm25_weights(data.bm25)[1],
                  "lexicon_terms": list(data.lexicon.terms) if data.lexicon is not None else None}
         for key, value in blobs.items():
             self._put(name, key, json.dumps(value, ensure_ascii=False))
@@ -284,9 +329,10 @@ class MilvusStore:
 
     def drop(self, version: str) -> None:
         existing = set(self.client.list_collections())
-        for part in ("chunks", "lex", "meta"):
+        for part in ("chunks", "docs", "lex", "meta"):
             if _name(version, part) in existing:
                 self.client.drop_collection(_name(version, part))
+                self._loaded.discard(_name(version, part))
 
     def prune(self, keep: str, grace_s: float | None = None) -> None:
         """Drop versions no reader should need, as the folder store does (`store._prune`):
@@ -307,16 +353,32 @@ class MilvusStore:
                 self.drop(v)
 
     # -- reading -----------------------------------------------------------------------------
-    def _blob(self, version: str, key: str) -> Any:
+    def query(self, collection: str, **kwargs: Any) -> list[dict]:
+        """`client.query` on a collection loaded first: a Milvus that restarted, or a Milvus
+        Lite file opened by a new process, holds its collections released until loaded."""
+        if collection not in self._loaded:
+            if self.client.get_load_state(collection).get("state") != _loaded_state():
+                self.client.load_collection(collection)
+            self._loaded.add(collection)
+        try:
+            return list(self.client.query(collection, **kwargs))
+        except Exception:
+            if self.client.get_load_state(collection).get("state") == _loaded_state():
+                raise
+            self.client.load_collection(collection)  # released meanwhile (another client, a restart)
+            return list(self.client.query(collection, **kwargs))
+
+    def blob(self, version: str, key: str) -> Any:
+        """A named JSON blob of a version's meta collection (KeyError when it has none)."""
         name = _name(version, "meta")
-        rows = self.client.query(name, filter=f'name == "{key}"', output_fields=["part", "payload"], limit=16_384)
+        rows = self.query(name, filter=f'name == "{key}"', output_fields=["part", "payload"], limit=16_384)
         if not rows:
             raise KeyError(key)
         return json.loads("".join(r["payload"] for r in sorted(rows, key=lambda r: r["part"])))
 
     def _manifest_or_none(self, version: str) -> dict | None:
         try:
-            m = self._blob(version, "manifest")
+            m = self.blob(version, "manifest")
         except Exception:
             return None
         return m if isinstance(m, dict) else None
@@ -339,7 +401,7 @@ class MilvusStore:
         name = _name(version, "chunks")
         out: list[dict] = []
         for lo in range(0, n, QUERY_BATCH):
-            out.extend(self.client.query(name, filter=f"row >= {lo} and row < {lo + QUERY_BATCH}",
+            out.extend(self.query(name, filter=f"row >= {lo} and row < {lo + QUERY_BATCH}",
                                          output_fields=list(fields), limit=QUERY_BATCH))
         return sorted(out, key=lambda r: r["row"])
 
@@ -358,25 +420,80 @@ class MilvusStore:
                                     "they differ from the manifest's checksum; rebuild with `cppcc-qa build`")
         return chunks, rows
 
-    def _documents(self, version: str) -> tuple[Document, ...]:
+    def reports(self, version: str, manifest: dict) -> tuple[tuple[Document, ...], dict[str, tuple[int, int]]]:
+        """The reports' metadata (text empty) and doc id → (characters, passages) of a version
+        of layout 2."""
         try:
-            return tuple(Document(**d) for d in self._blob(version, "documents"))
+            rows = self.blob(version, "reports")
+            fields = {f.name for f in dataclass_fields(Document)}
+            docs = tuple(Document(**{k: v for k, v in r.items() if k in fields}) for r in rows)
+            return docs, {r["doc_id"]: (int(r["chars"]), int(r["chunks"])) for r in rows}
         except (KeyError, TypeError, ValueError) as exc:
             raise IndexCorruptError(f"the reports of index version {version} in {self} could not be read ({exc})") from exc
 
-    def read_passages(self, version: str) -> tuple[tuple[Document, ...], tuple[Chunk, ...]]:
+    def text_of(self, version: str, doc_id: str) -> str | None:
+        """One report's text (None when the version has no such report)."""
+        rows = self.query(_name(version, "docs"), filter=f"doc_id == {literal(doc_id)}",
+                                 output_fields=["part", "text"], limit=16_384)
+        return "".join(r["text"] for r in sorted(rows, key=lambda r: r["part"])) if rows else None
+
+    def texts_of(self, version: str, doc_ids: Sequence[str]) -> dict[str, str]:
+        """Several reports' texts in one query (those the version has)."""
+        rows = self.query(_name(version, "docs"), filter=f"doc_id in {json.dumps(list(doc_ids), ensure_ascii=False)}",
+                          output_fields=["doc_id", "part", "text"], limit=16_384)
+        parts: dict[str, list[tuple[int, str]]] = {}
+        for r in rows:
+            parts.setdefault(r["doc_id"], []).append((r["part"], r["text"]))
+        if len(rows) >= 16_384:  # more parts than one query returns: read those reports one by one
+            return {d: t for d in doc_ids if (t := self.text_of(version, d)) is not None}
+        return {d: "".join(t for _, t in sorted(ps)) for d, ps in parts.items()}
+
+    def _documents(self, version: str, manifest: dict) -> tuple[Document, ...]:
+        """The reports with their texts."""
+        if manifest.get("layout") != LAYOUT:
+            try:
+                return tuple(Document(**d) for d in self.blob(version, "documents"))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise IndexCorruptError(f"the reports of index version {version} in {self} could not be read "
+                                        f"({exc})") from exc
+        docs, sizes = self.reports(version, manifest)
+        out = []
+        try:
+            texts: dict[str, str] = {}
+            for lo in range(0, len(docs), 200):
+                texts.update(self.texts_of(version, [d.doc_id for d in docs[lo : lo + 200]]))
+            for d in docs:
+                text = texts.get(d.doc_id)
+                if text is None or len(text) != sizes[d.doc_id][0]:
+                    raise ValueError(f"report {d.doc_id}: {0 if text is None else len(text)} of {sizes[d.doc_id][0]} "
+                                     "characters")
+                out.append(replace(d, text=text))
+        except Exception as exc:
+            raise IndexCorruptError(f"the reports of index version {version} in {self} could not be read ({exc})") from exc
+        return tuple(out)
+
+    def passages(self, version: str) -> Passages:
+        """A kept version's passages: read from Milvus as asked (layout 2), else loaded whole."""
         manifest = self.manifest(version)
+        if manifest.get("layout") == LAYOUT:
+            from cppcc_qa.indexing.milvus_served import MilvusPassages
+
+            docs, sizes = self.reports(version, manifest)
+            return MilvusPassages(self, version, int(manifest["chunks"]), docs, sizes)
         chunks, _ = self._chunks(version, manifest, with_vectors=False)
-        return self._documents(version), chunks
+        return PassageTable(version, self._documents(version, manifest), chunks)
 
     def read_documents(self) -> tuple[dict, tuple[Document, ...]] | None:
         cur = self.current_version()
         if cur is None:
             return None
-        return self.manifest(cur), self._documents(cur)
+        manifest = self.manifest(cur)
+        return manifest, self._documents(cur, manifest)
 
-    def load(self, expect_embedder: str, expect_chunking: ChunkingConfig, version: str | None = None) -> IndexData:
-        """The current (or named) version as the same IndexData the folder store loads."""
+    def checked_manifest(self, expect_embedder: str, expect_chunking: ChunkingConfig,
+                         version: str | None = None) -> tuple[str, dict]:
+        """The current (or named) version and its manifest, refused when it was made otherwise
+        than this service is configured (format, embedder, chunking)."""
         if version is None:
             version = self.current_version()
             if version is None:
@@ -391,21 +508,18 @@ class MilvusStore:
         if manifest.get("chunking") != asdict(expect_chunking):
             raise IndexMismatchError(f"index was built with chunking {manifest.get('chunking')} but "
                                      f"{asdict(expect_chunking)} is configured; rebuild with `cppcc-qa build`")
+        return version, manifest
+
+    def load(self, expect_embedder: str, expect_chunking: ChunkingConfig, version: str | None = None) -> IndexData:
+        """The current (or named) version whole, as the same IndexData the folder store loads."""
+        version, manifest = self.checked_manifest(expect_embedder, expect_chunking, version)
         chunks, rows = self._chunks(version, manifest, with_vectors=True)
-        docs = self._documents(version)
+        docs = self._documents(version, manifest)
         try:
             vecs = np.asarray([r["vector"] for r in rows], dtype=np.float32).reshape(len(rows), int(manifest["dim"]))
             tokens = [json.loads(r["tokens"]) for r in rows]
-            term_df = self._blob(version, "terms")
-            lexicon = None
-            if manifest.get("lexicon"):
-                terms = self._blob(version, "lexicon_terms")
-                lex_rows = self.client.query(_name(version, "lex"), filter="row >= 0", output_fields=["row", "vector"],
-                                             limit=16_384) if len(terms) <= 16_384 else self._lex_rows(version, len(terms))
-                lex_rows.sort(key=lambda r: r["row"])
-                lexicon = Lexicon(tuple(terms), np.asarray([r["vector"] for r in lex_rows], dtype=np.float32))
-                if len(lex_rows) != len(terms):
-                    raise ValueError(f"{len(lex_rows)} lexicon vectors for {len(terms)} terms")
+            term_df = self.blob(version, "terms")
+            lexicon = self.lexicon(version, manifest)
         except Exception as exc:
             raise IndexCorruptError(f"index version {version} in {self} could not be read ({exc}); rebuild") from exc
         faiss_type = manifest.get("faiss_type", "auto")
@@ -413,23 +527,48 @@ class MilvusStore:
         bm25 = BM25Index.build(tokens)
         return IndexData(version, manifest, docs, chunks, vectors, bm25, term_df, lexicon, None)
 
+    def open(self, expect_embedder: str, expect_chunking: ChunkingConfig, version: str | None = None) -> ServedIndex:
+        """The current (or named) version as requests read it: served from Milvus (layout 2),
+        else (`in_memory`, or a version written before layout 2) loaded whole."""
+        if self.in_memory:
+            return self.load(expect_embedder, expect_chunking, version)
+        version, manifest = self.checked_manifest(expect_embedder, expect_chunking, version)
+        if manifest.get("layout") != LAYOUT:
+            logger.info("%s: index version %s predates serving from Milvus; loading it whole", self, version)
+            return self.load(expect_embedder, expect_chunking, version)
+        from cppcc_qa.indexing.milvus_served import open_served
+
+        return open_served(self, version, manifest)
+
+    def lexicon(self, version: str, manifest: dict) -> Lexicon | None:
+        """The lexicon of a version (None when it has none)."""
+        if not manifest.get("lexicon"):
+            return None
+        terms = self.blob(version, "lexicon_terms")
+        lex_rows = self.query(_name(version, "lex"), filter="row >= 0", output_fields=["row", "vector"],
+                                     limit=16_384) if len(terms) <= 16_384 else self._lex_rows(version, len(terms))
+        lex_rows.sort(key=lambda r: r["row"])
+        if len(lex_rows) != len(terms):
+            raise ValueError(f"{len(lex_rows)} lexicon vectors for {len(terms)} terms")
+        return Lexicon(tuple(terms), np.asarray([r["vector"] for r in lex_rows], dtype=np.float32))
+
     def _lex_rows(self, version: str, n: int) -> list[dict]:
         out: list[dict] = []
         for lo in range(0, n, QUERY_BATCH):
-            out.extend(self.client.query(_name(version, "lex"), filter=f"row >= {lo} and row < {lo + QUERY_BATCH}",
+            out.extend(self.query(_name(version, "lex"), filter=f"row >= {lo} and row < {lo + QUERY_BATCH}",
                                          output_fields=["row", "vector"], limit=QUERY_BATCH))
         return out
 
-    def load_serving(self, expect_embedder: str, expect_chunking: ChunkingConfig) -> IndexData:
+    def load_serving(self, expect_embedder: str, expect_chunking: ChunkingConfig) -> ServedIndex:
         """The alias's version, or when it is missing or damaged the newest complete version
         that loads, with a warning saying which (raises the alias's error when none does)."""
         try:
-            return self.load(expect_embedder, expect_chunking)
+            return self.open(expect_embedder, expect_chunking)
         except (IndexMissingError, IndexCorruptError, NotFoundError) as exc:
             failure: Exception = exc
         for v in self.versions():
             try:
-                data = self.load(expect_embedder, expect_chunking, version=v)
+                data = self.open(expect_embedder, expect_chunking, version=v)
             except (IndexCorruptError, IndexMismatchError, NotFoundError):
                 continue
             logger.warning("%s: the alias %s did not load (%s); serving the newest good version %s", self, ALIAS, failure, v)
@@ -438,6 +577,12 @@ class MilvusStore:
             raise IndexCorruptError(f"the alias {ALIAS} in {self} names a dropped collection and no other version "
                                     "loads; rebuild with `cppcc-qa build`") from failure
         raise failure
+
+
+def _loaded_state() -> Any:
+    from pymilvus.client.types import LoadState
+
+    return LoadState.Loaded
 
 
 def _built_at(version: str) -> float:

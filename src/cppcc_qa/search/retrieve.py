@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cppcc_qa.indexing.store import IndexData
+from cppcc_qa.indexing.passages import ServedIndex
 from cppcc_qa.records import Chunk, Hit
 
 __all__ = ["FusionConfig", "hybrid_search", "rrf_fuse"]
@@ -35,7 +35,7 @@ def rrf_fuse(rankings: Sequence[tuple[Sequence[int], float]], k: int) -> dict[in
 
 
 def hybrid_search(
-    index: IndexData,
+    index: ServedIndex,
     query_vector: np.ndarray,
     query_tokens: Sequence[str],
     top_k: int,
@@ -47,7 +47,7 @@ def hybrid_search(
     """Top-k hits; with `committees`, passages of those committees rank before all others, and
     with `documents` (ids of the reports a question's year points to), passages of those; with
     `off_period`, passages it says speak of another period than the one asked come after the rest."""
-    n = len(index.chunks)
+    n = len(index.passages)
     if n == 0:
         return []
     depth = min(n, cfg.candidates if not (committees or documents) else cfg.candidates * 3)
@@ -62,12 +62,13 @@ def hybrid_search(
     wanted = set(committees)
 
     docs = set(documents)
+    chunks = dict(zip(fused, index.passages.rows(list(fused))))  # one fetch for every candidate
 
     def key(i: int) -> tuple[int, int, int, float]:
-        c = index.chunks[i]
+        c = chunks[i]
         preferred = 0 if not wanted or c.committee in wanted else 1
         late = int(off_period(c)) if off_period is not None else 0
         return preferred, 0 if not docs or c.doc_id in docs else 1, late, -fused[i]
 
     order = sorted(fused, key=key)[:top_k]
-    return [Hit(index.chunks[i], fused[i], dense_rank.get(i), bm_rank.get(i), cosine.get(i)) for i in order]
+    return [Hit(chunks[i], fused[i], dense_rank.get(i), bm_rank.get(i), cosine.get(i)) for i in order]
