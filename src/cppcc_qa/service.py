@@ -651,16 +651,21 @@ class QAService:
         """Questions the reports answer (answer/suggest.py): on `topic` when given (those sharing
         its words), else taking turns by report; each asked of the engine once per index version,
         new ones only while `seconds` last."""
-        cands = self._candidates()
+        cands = self._candidates(seconds)
         picked = suggest.on_topic(cands, topic) if topic else suggest.spread(cands)
         return self.suggester.pick(self.index_version, picked, limit, seconds)
 
-    def _candidates(self) -> list[suggest.Candidate]:
-        """The candidate questions of the current index, made once per version."""
+    def _candidates(self, seconds: float) -> list[suggest.Candidate]:
+        """The candidate questions of the current index, made once per version from its figures
+        table; none while that table is still being made after `seconds` (at 100k passages it
+        takes half a minute: bench/RESULTS.md), so help is never late."""
         version = self.index_version
         held = self._suggest_candidates
         if held is None or held[0] != version:
-            held = (version, suggest.candidates(self.figures()))
+            facts = self.checker.facts_within(seconds)
+            if facts is None:
+                return []
+            held = (facts.version, suggest.candidates(list(facts.figures)))
             self._suggest_candidates = held
         return held[1]
 

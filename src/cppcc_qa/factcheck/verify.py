@@ -16,6 +16,7 @@ Figures and sentences are extracted once per index version and kept by the `Veri
 """
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -60,6 +61,8 @@ if TYPE_CHECKING:
     from cppcc_qa.answer.question import ParsedQuestion
     from cppcc_qa.indexing.passages import ServedIndex
     from cppcc_qa.records import Turn
+
+logger = logging.getLogger(__name__)
 
 
 class EngineState(Protocol):
@@ -203,16 +206,54 @@ class Verifier:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._facts: FactIndex | None = None
+        self._building: tuple[str, threading.Thread] | None = None  # (version, its build)
         self._lock = threading.Lock()
 
     def facts(self, index: ServedIndex | None = None) -> FactIndex:
         """The figures and sentences of `index` (default: the current version), extracted once
-        per version."""
+        per version (waiting for a build under way)."""
         index = index or self.engine.state().index
+        build = self._start(index)
+        if build is not None:
+            build.join()
         with self._lock:
-            if self._facts is None or self._facts.version != index.version:
+            if self._facts is None or self._facts.version != index.version:  # the build failed: raise its error here
                 self._facts = build_facts(index)
             return self._facts
+
+    def facts_within(self, seconds: float, index: ServedIndex | None = None) -> FactIndex | None:
+        """The facts of `index` if they are ready within `seconds`, else None while their
+        build goes on in the background (a request that only wants help, such as example
+        questions, is never held up by the tables of a large corpus)."""
+        index = index or self.engine.state().index
+        build = self._start(index)
+        if build is not None:
+            build.join(max(0.0, seconds))
+        with self._lock:
+            return self._facts if self._facts is not None and self._facts.version == index.version else None
+
+    def _start(self, index: ServedIndex) -> threading.Thread | None:
+        """The build of `index`'s facts under way (started if none is); None when they are made."""
+        with self._lock:
+            if self._facts is not None and self._facts.version == index.version:
+                return None
+            if self._building is None or self._building[0] != index.version or not self._building[1].is_alive():
+                if self._building is not None and self._building[0] == index.version:
+                    return None  # it ended (and failed): facts() builds again and raises
+                thread = threading.Thread(target=self._build, args=(index,), name="facts-build", daemon=True)
+                self._building = (index.version, thread)
+                thread.start()
+            return self._building[1]
+
+    def _build(self, index: ServedIndex) -> None:
+        try:
+            facts = build_facts(index)
+        except Exception:
+            logger.exception("the figures of index version %s could not be extracted", index.version)
+            return
+        with self._lock:
+            if self._facts is None or self._building is None or self._building[0] == facts.version:
+                self._facts = facts  # (not when a newer version's build began meanwhile)
 
     def figures(self, committee: str | None = None, text: str | None = None) -> list[Figure]:
         """The table of figures, filtered by committee and text (see `figures.filter_figures`)."""
