@@ -402,7 +402,7 @@ class MilvusStore:
         out: list[dict] = []
         for lo in range(0, n, QUERY_BATCH):
             out.extend(self.query(name, filter=f"row >= {lo} and row < {lo + QUERY_BATCH}",
-                                         output_fields=list(fields), limit=QUERY_BATCH))
+                                  output_fields=list(fields), limit=QUERY_BATCH))
         return sorted(out, key=lambda r: r["row"])
 
     def _chunks(self, version: str, manifest: dict, with_vectors: bool) -> tuple[tuple[Chunk, ...], list[dict]]:
@@ -434,7 +434,7 @@ class MilvusStore:
     def text_of(self, version: str, doc_id: str) -> str | None:
         """One report's text (None when the version has no such report)."""
         rows = self.query(_name(version, "docs"), filter=f"doc_id == {literal(doc_id)}",
-                                 output_fields=["part", "text"], limit=16_384)
+                          output_fields=["part", "text"], limit=16_384)
         return "".join(r["text"] for r in sorted(rows, key=lambda r: r["part"])) if rows else None
 
     def texts_of(self, version: str, doc_ids: Sequence[str]) -> dict[str, str]:
@@ -546,7 +546,7 @@ class MilvusStore:
             return None
         terms = self.blob(version, "lexicon_terms")
         lex_rows = self.query(_name(version, "lex"), filter="row >= 0", output_fields=["row", "vector"],
-                                     limit=16_384) if len(terms) <= 16_384 else self._lex_rows(version, len(terms))
+                              limit=16_384) if len(terms) <= 16_384 else self._lex_rows(version, len(terms))
         lex_rows.sort(key=lambda r: r["row"])
         if len(lex_rows) != len(terms):
             raise ValueError(f"{len(lex_rows)} lexicon vectors for {len(terms)} terms")
@@ -556,7 +556,7 @@ class MilvusStore:
         out: list[dict] = []
         for lo in range(0, n, QUERY_BATCH):
             out.extend(self.query(_name(version, "lex"), filter=f"row >= {lo} and row < {lo + QUERY_BATCH}",
-                                         output_fields=["row", "vector"], limit=QUERY_BATCH))
+                                  output_fields=["row", "vector"], limit=QUERY_BATCH))
         return out
 
     def load_serving(self, expect_embedder: str, expect_chunking: ChunkingConfig) -> ServedIndex:
