@@ -301,3 +301,18 @@ def test_in_memory_option_loads_the_version_whole(pair: tuple[QAService, QAServi
     replica.load()
     assert isinstance(replica.state().index, IndexData)
     _same(faiss, replica, _questions()[:4])
+
+
+def test_scratch_copy_leaves_the_served_milvus_untouched(pair: tuple[QAService, QAService], tmp_path: Path) -> None:
+    """`eval --add` adds reports to a copy: from Milvus that is a FAISS folder of the current
+    version, so replicas serving the Milvus never see the evaluation's reports."""
+    _, milvus = pair
+    before = milvus.store.current_version()
+    copy = build_service(milvus.scratch_copy(tmp_path / "copy"))
+    assert copy.settings.index_backend == "faiss"
+    copy.add_documents([REPORT])
+    assert "318" in copy.ask("云岭县政协共收到提案多少件？").answer
+    assert milvus.store.current_version() == before
+    replica = build_service(milvus.settings)
+    replica.load()
+    assert "yunling-2024" not in {d.doc_id for d in replica.documents()}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shutil
 import threading
 import time
 from collections import OrderedDict
@@ -64,7 +65,7 @@ from cppcc_qa.indexing.library import (
     plan_removal,
 )
 from cppcc_qa.indexing.passages import Passages, ServedIndex, neighbours
-from cppcc_qa.indexing.store import KEEP_VERSIONS
+from cppcc_qa.indexing.store import KEEP_VERSIONS, write_index
 from cppcc_qa.indexing.vectors import set_search_threads
 from cppcc_qa.ingest.corpus import load_corpus
 from cppcc_qa.ingest.metadata import display_name, is_heading
@@ -336,6 +337,16 @@ class QAService:
             self.store.write(data)
             self._install(self.store.open(self.embedder.name, self.chunking))
         return data
+
+    def scratch_copy(self, folder: Path) -> Settings:
+        """Settings for a throwaway copy of the current version in `folder` (a FAISS folder
+        whichever backend holds the original), which can be changed without touching it: `eval
+        --add` adds reports to it. From Milvus the version is read whole, as a writer reads it."""
+        if self.settings.index_backend == "faiss":
+            shutil.copytree(self.settings.index_dir, folder, symlinks=True)
+        else:
+            write_index(self.store.load(self.embedder.name, self.chunking), folder)
+        return self.settings.model_copy(update={"index_dir": folder, "index_backend": "faiss"})
 
     # -- a growing corpus (library.py) ---------------------------------------------------------
     def add_documents(self, docs: Sequence[Document], replace: bool = False) -> LibraryUpdate:

@@ -189,7 +189,6 @@ def eval_cmd(
 ) -> None:
     """Score the service on a gold file: accuracy (right/answerable), citations, refusals, wrong
     answers, recall@k, MRR, latency; conversations take their `history`; derived cases apart."""
-    import shutil
     import tempfile
 
     from cppcc_qa.evaluation.evaluate import evaluate, format_metrics, load_gold, run_metadata, write_report
@@ -201,9 +200,8 @@ def eval_cmd(
     settings = settings_for(embedder, index_dir)
     with tempfile.TemporaryDirectory(prefix="cppcc-eval-") as tmp:
         if add:
-            copy = Path(tmp) / "index"
-            shutil.copytree(settings.index_dir, copy, symlinks=True)
-            settings = settings.model_copy(update={"index_dir": copy})
+            # a copy, even when the index is a Milvus that replicas serve: the reports go to it only
+            settings = service_for(settings, warm=False).scratch_copy(Path(tmp) / "index")
             files = [(f.name, f.read_bytes()) for f in collect_files(add)]
             if not files:
                 fail(f"no reports found in {', '.join(map(str, add))}")
