@@ -174,3 +174,21 @@ def test_importing_does_not_load_cn2an() -> None:
     code = "import sys, cppcc_qa.text.numerals, cppcc_qa.factcheck.figures; sys.exit('cn2an' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(src)}
     assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0
+
+
+@pytest.mark.parametrize("text, value, unit, qualifier, surface", [
+    ("参加政协各类会议活动近百人次。", 100, "人次", "近", "近百人次"),
+    ("吸引上千名群众参与", 1000, "名", "上", "上千名"),
+    ("逾万人次参加", 10000, "人次", "逾", "逾万人次"),
+    ("投资超过百万元", 1_000_000, "元", "超过", "超过百万元"),
+    ("帮助近千万家庭", 10_000_000, "家", "近", "近千万家"),
+])
+def test_round_magnitude_after_a_qualifier(text: str, value: float, unit: str, qualifier: str, surface: str) -> None:
+    (m,) = find_quantities(text)
+    assert (m.quantity.value, m.quantity.unit, m.quantity.qualifier, m.quantity.surface) == (value, unit, qualifier, surface)
+    assert text[m.start : m.end] == surface
+
+
+@pytest.mark.parametrize("text", ["最近百家企业入驻", "数百人参加", "近百", "线上百姓说事", "上万"])
+def test_round_magnitude_needs_a_qualifier_and_a_unit(text: str) -> None:
+    assert [m.quantity.surface for m in find_quantities(text) if "百" in m.quantity.surface or "万" in m.quantity.surface] == []

@@ -55,7 +55,7 @@ MEASURE_COVERAGE_WEIGHT = 0.3
 MIN_TERM_CHARS = 2
 #: Claim numbers without a unit that look like years are dates, not figures.
 #: Qualifiers: "more than" (an interval above the value), "nearly/under" (below), "about" (around).
-ABOVE = frozenset({"余", "多", "以上", "超过", "逾"})
+ABOVE = frozenset({"余", "多", "以上", "超过", "逾", "上"})  # 上: "上百人", a hundred or more
 BELOW = frozenset({"近", "不足", "不到", "以内"})
 #: Qualifiers that set a bound ("控制在5.5%以内", "增长6%以上") rather than round a count ("260余万"):
 #: a claim that drops or changes one is not the same statement.

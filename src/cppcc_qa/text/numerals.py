@@ -74,6 +74,10 @@ ORDINAL_MARKERS: str = "第"
 OPENING_QUOTES: str = "“「『\""
 
 _CN_DIGITS = "零〇一二两三四五六七八九"
+#: A round magnitude with no digit, read only after a qualifier ("近百人次", "上千名", "逾万人"):
+#: "上" qualifies it only here ("上百" is a hundred or more; "线上3场" is no "上3").
+_BARE_MAGNITUDES = "百千万"
+_BARE_QUALIFIER = "上"
 _CN_NUMERAL_CHARS = _CN_DIGITS + "十百千万亿"
 _CN_ZERO_STARTS = "零〇"
 _LONE_ONE = "一"
@@ -98,7 +102,8 @@ _PATTERN = re.compile(
     r"(?:"
     rf"百分之(?:(?P<par>(?<![0-9.])(?<![A-Za-z_\-]){_AR})|(?P<pcn>{_CN}))"
     r"|"
-    rf"(?:(?P<ar>(?<![0-9.A-Za-z_\-])-?{_AR})|(?P<cn>(?<![{_CN_NUMERAL_CHARS}0-9.]){_CN}))"
+    rf"(?:(?P<ar>(?<![0-9.A-Za-z_\-])-?{_AR})|(?P<cn>(?<![{_CN_NUMERAL_CHARS}0-9.]){_CN})"
+    rf"|(?P<bare>(?:(?<=近|逾|上)|(?<=超过|不到|不足))[{_BARE_MAGNITUDES}](?![{_CN_DIGITS}十百千])))"
     r"(?P<q1>余|多)?"
     rf"(?P<mag>{_alt(MAGNITUDES)})?"
     r"(?P<q2>余|多)?"
@@ -201,14 +206,15 @@ def _candidate(m: re.Match[str], text: str, work: str, strict: bool, figure_end:
     """Turn one regex match into a candidate, or None when a running-text rule rejects it.
     `figure_end` is where the figure before it ends: a dash right after a figure joins a range
     ("6%-6.5%", "3万-5万元"), it is no minus sign of the next one."""
-    name = next(g for g in ("par", "pcn", "ar", "cn") if m.group(g) is not None)
+    name = next(g for g in ("par", "pcn", "ar", "cn", "bare") if m.group(g) is not None)
     num_start, num_end = m.span(name)
     numeral = m.group(name)
     start = m.start()
     if name == "ar" and numeral.startswith("-") and figure_end >= 0 and not work[figure_end:num_start].strip():
         numeral, num_start = numeral[1:], num_start + 1
         start = max(start, num_start)
-    value = _cn_value(numeral) if name in ("pcn", "cn") else _ar_value(numeral)
+    value = _cn_value(f"一{numeral}") if name == "bare" else _cn_value(numeral) if name in ("pcn", "cn") \
+        else _ar_value(numeral)
     if value is None:
         return None
     is_percent = name in ("par", "pcn")
@@ -229,6 +235,11 @@ def _candidate(m: re.Match[str], text: str, work: str, strict: bool, figure_end:
         after = work[end : end + 1]
         if name == "ar" and not raw_unit and after.isascii() and after.isalpha():
             return None  # a code such as 5G, not a quantity
+    if name == "bare":  # only after a qualifier, and with a unit ("近百人次"; "近百年来" is a phrase)
+        if not prefix and work[num_start - 1 : num_start] == _BARE_QUALIFIER:
+            start, prefix = num_start - 1, _BARE_QUALIFIER
+        if not prefix or not raw_unit:
+            return None
     qualifier = prefix or m.group("q1") or m.group("q2") or m.group("post") or ""
     total = value * MAGNITUDES.get(mag, 1)
     if abs(total) >= MAX_FIGURE_VALUE:
