@@ -41,6 +41,18 @@ def test_ask_json_is_the_contract(index_dir: Path) -> None:
     assert d["citations"][0]["committee"] == "平凉市政协"
 
 
+def test_ask_replies_as_the_chat_does(index_dir: Path) -> None:
+    """One question gets the chat's reply: a refusal shows the closest passages (marked as no
+    answer) and questions the reports answer; a Traditional question a Traditional reply."""
+    r = run(["ask", "武威市政协有多少辆公务车？"], index_dir)
+    assert r.returncode == 0, r.stderr
+    assert "没有找到" in r.stdout and "相关段落（不是答案）" in r.stdout and "可以这样问" in r.stdout
+    d = json.loads(run(["ask", "--json", "武威市政協委員參與訴前調解調結了多少件案件？"], index_dir).stdout)
+    assert d["answerable"] and "35件" in d["answer"] and "政協" in d["answer"]
+    plain = json.loads(run(["ask", "--json", "--plain", "武威市政协有多少辆公务车？"], index_dir).stdout)
+    assert plain["answerable"] is False and plain["related"] == [] and plain["suggestions"] == []
+
+
 def test_jsonl_batch_keeps_order_and_history(index_dir: Path) -> None:
     lines = [
         {"question": "武威建成了多少个委员工作室？"},

@@ -129,12 +129,25 @@ def documents(
     err.print(f"index {svc.index_version}")
 
 
+RELATED_CHARS = 80  # of a related passage shown under a refusal
+
+
 def _print_answer(a: dict) -> None:
     out = Console()
     out.print(a["answer"], markup=False, highlight=False)
     for c in a["citations"]:
         out.print(f"  [{c['n']}] {c['title']} · {c['section'] or '—'} · {c['passage_id']}", markup=False, highlight=False)
         out.print(f"      “{c['quote']}”", markup=False, highlight=False)
+    if a.get("related"):  # a refusal's help, as the chat shows it: the closest passages, not answers
+        out.print("相关段落（不是答案）:", markup=False, highlight=False)
+        for r in a["related"]:
+            text = r["text"] if len(r["text"]) <= RELATED_CHARS else r["text"][:RELATED_CHARS] + "…"
+            out.print(f"  · {r['body'] or r['title']} · {r['section'] or '—'} · {r['passage_id']}: {text}",
+                      markup=False, highlight=False)
+    if a.get("suggestions"):
+        out.print("可以这样问:", markup=False, highlight=False)
+        for q in a["suggestions"]:
+            out.print(f"  · {q}", markup=False, highlight=False)
 
 
 def _turns(raw: object) -> list[Turn]:
@@ -150,6 +163,10 @@ def ask(
     question: Annotated[Optional[str], typer.Argument(help="the question, e.g. 武威市建成了多少个委员工作室？")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the response contract as JSON")] = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help='batch: one {"question", "history"?} per stdin line')] = False,
+    reply: Annotated[Optional[bool], typer.Option(
+        "--reply/--plain", help="reply as the chat does: in Traditional characters to a question in them, and a "
+        "refusal with the closest passages and questions the reports answer (default: --reply for one "
+        "question, --plain for a --jsonl batch, whose answers scripts compare with gold strings)")] = None,
     embedder: EmbedderOpt = None,
     index_dir: IndexOpt = None,
 ) -> None:
@@ -157,8 +174,9 @@ def ask(
     if not jsonl and question is None:
         fail("give a question, e.g. cppcc-qa ask \"武威市建成了多少个委员工作室？\" (or --jsonl for a batch on stdin)")
     svc = service_for(settings_for(embedder, index_dir))
+    answer = svc.reply if (reply if reply is not None else not jsonl) else svc.ask
     if not jsonl and question is not None:  # without --jsonl a question is given (checked above)
-        a = svc.ask(question).to_dict()
+        a = answer(question).to_dict()
         print(json.dumps(a, ensure_ascii=False, indent=2)) if as_json else _print_answer(a)
         return
     def one(obj: dict) -> dict:
@@ -166,7 +184,7 @@ def ask(
         q = obj.get("question")
         if not isinstance(q, str):  # the words the service's own check uses
             raise InputError("question must be a string")
-        return svc.ask(q, history).to_dict()
+        return answer(q, history).to_dict()
 
     def failed(obj: dict | None, why: str) -> dict:
         return {"question": obj.get("question") if obj else None, "answer": "", "answerable": False,
