@@ -359,3 +359,24 @@ def test_several_server_processes_starting_at_once_migrate_once(pg_backend: Back
     assert [p.returncode for p in procs] == [0] * 4, errors
     assert pg_backend.new_store().count(ALL) == 4
     assert pg_backend.versions() == [m.version for m in pg_backend.migrations]
+
+
+def test_postgres_refuses_votes_past_the_size_limit_and_keeps_the_rest(pg_server: PostgresServer) -> None:
+    """As the SQLite file is bounded by feedback_max_bytes, so is PostgreSQL's feedback table
+    (with its indexes and TOAST): past it a vote is a StorageError saying so, and nothing kept is lost."""
+    from cppcc_qa.api.feedback_postgres import PostgresFeedbackStore
+
+    name = f"t{next(_DATABASES)}"
+    url = pg_server.create_database(name)
+    try:
+        store = PostgresFeedbackStore(url, max_bytes=96 * 1024)
+        kept = 0
+        with pytest.raises(StorageError, match="size limit"):
+            for n in range(500):
+                store.add(FeedbackEntry(question=f"问题{n}", answer="回答", rating="down", comment="很长的意见" * 400))
+                kept += 1
+        assert 0 < kept < 500
+        assert store.count(FeedbackFilter()) == kept
+        assert PostgresFeedbackStore(url).add(FeedbackEntry(question="q", answer="a", rating="up")).id  # no limit
+    finally:
+        pg_server.drop_database(name)

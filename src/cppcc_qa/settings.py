@@ -194,15 +194,15 @@ class Settings(BaseSettings):
     upload_body_timeout_s: float = 300.0
     """The same for staff uploads (POST /api/documents, up to max_upload_bytes): 20 MiB in 300 s is
     0.55 Mbit/s."""
-    # Largest the feedback database (<data_dir>/feedback.sqlite3) may grow, so anonymous votes
-    # cannot fill the disk the index lives on; past it a vote gets 503. A stored vote is no larger
+    # Largest the feedback database (<data_dir>/feedback.sqlite3, or PostgreSQL's feedback table
+    # with its indexes) may grow, so anonymous votes cannot fill the disk; past it a vote gets 503. A stored vote is no larger
     # than its request (at most max_body_bytes, 64 KiB) and a page's vote is about 1-2 KB, so
     # 256 MiB holds 4,096 of the largest or well over 100,000 ordinary ones.
     feedback_max_bytes: int = 256 * 1024 * 1024
     database_url: SecretStr | None = None
     """Keep feedback in this PostgreSQL database (a libpq URL, postgresql://user:pass@host:5432/db;
-    needs the `postgres` extra) instead of <data_dir>/feedback.sqlite3; then feedback_max_bytes does
-    not apply (the database's own quota does). Secret: it may hold a password, and is never logged."""
+    needs the `postgres` extra) instead of <data_dir>/feedback.sqlite3; feedback_max_bytes bounds its
+    feedback table as it bounds the file. Secret: it may hold a password, and is never logged."""
 
     # Service
     host: str = "127.0.0.1"

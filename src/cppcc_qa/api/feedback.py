@@ -137,7 +137,7 @@ def open_feedback_store(settings: Settings) -> FeedbackStore:
         except ImportError as exc:
             raise StorageError("CPPCC_QA_DATABASE_URL is set but psycopg is not installed "
                                "(pip install 'cppcc-qa[postgres]')") from exc
-        return PostgresFeedbackStore(settings.database_url.get_secret_value())
+        return PostgresFeedbackStore(settings.database_url.get_secret_value(), settings.feedback_max_bytes)
     from cppcc_qa.api.feedback_sqlite import SqliteFeedbackStore
 
     return SqliteFeedbackStore(settings.data_dir / "feedback.sqlite3", settings.feedback_max_bytes)

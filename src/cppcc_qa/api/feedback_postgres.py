@@ -81,11 +81,16 @@ _CAUSES = {
 }
 
 
-class PostgresFeedbackStore:
-    """The feedback table in the PostgreSQL database at `url`."""
+_FULL = ("反馈库已达大小上限", "the feedback store reached its size limit (CPPCC_QA_FEEDBACK_MAX_BYTES)")
 
-    def __init__(self, url: str) -> None:
+
+class PostgresFeedbackStore:
+    """The feedback table in the PostgreSQL database at `url`, refusing new votes once the table
+    (with its indexes and TOAST) holds `max_bytes` (None: no limit), as the SQLite store does."""
+
+    def __init__(self, url: str, max_bytes: int | None = None) -> None:
         self.url = url
+        self.max_bytes = max_bytes
         self._migrated = False  # whether this store has made sure of the schema
 
     def _call(self, work: Callable[[Connection], T]) -> T:
@@ -115,6 +120,12 @@ class PostgresFeedbackStore:
         created = entry.created_at or created_now()
 
         def insert(conn: Connection) -> int:
+            if self.max_bytes is not None:
+                size = conn.execute("SELECT pg_total_relation_size('feedback') AS n").fetchone()
+                if size is not None and int(size["n"]) >= self.max_bytes:
+                    logger.error("feedback database: the feedback table holds %s bytes, the limit is %s",
+                                 size["n"], self.max_bytes)
+                    raise StorageError(f"{_FULL[0]} / {_FULL[1]}")
             row = conn.execute(
                 "INSERT INTO feedback (created_at, rating, question, answer, citations, comment, history,"
                 " index_version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
