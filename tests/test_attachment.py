@@ -28,6 +28,8 @@ from cppcc_qa.text.spans import Span
     ("平凉市政协有多少个委员工作室？", ""),  # a body, not an action
     ("多少人参加了培训？", ""),  # nothing before the question word
     ("委员工作室是什么？", ""),  # no figure asked
+    ("城镇老旧小区惠及了多少家庭？", "惠及"),  # jieba tags 惠及 a place; 了 makes it a verb
+    ("武威市政协有多少件提案？", ""),  # 有 is no aspect mark: the body stays a body
 ])
 def test_the_action_a_figure_is_asked_by(question: str, action: str) -> None:
     assert asked_action(question) == action

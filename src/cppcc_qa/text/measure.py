@@ -226,6 +226,7 @@ def coverage(terms: Sequence[str], credit: Callable[[str], float], idf: Callable
 #: What stands between a question's action and its "多少": "立案了多少", "总投资有多少", "一共建了几个".
 _ASK_FILLERS = re.compile(r"(?:了|有|共|一共|总共|共计|累计|合计|总|都|又|还|的|是|达到|达)+$")
 _ASKED = re.compile(r"多少|几")
+_ASPECT = "了"
 #: Part-of-speech tags of a word that names who or where, not what was done (jieba: place,
 #: organisation, person, abbreviation such as 政协).
 _NOT_ACTION_TAGS = ("ns", "nt", "nr", "j", "r", "m", "q", "t")
@@ -240,11 +241,15 @@ def asked_action(question: str) -> str:
     m = _ASKED.search(question)
     if m is None:
         return ""
-    before = _ASK_FILLERS.sub("", question[: m.start()])
+    head = question[: m.start()]
+    before = _ASK_FILLERS.sub("", head)
     words = [(w, f) for w, f in tagged_words(before[-12:]) if re.search(r"[\u4e00-\u9fff]", w)]
     if not words:
         return ""
     word, flag = words[-1]
-    if flag.startswith(_NOT_ACTION_TAGS) or word in STOPWORDS:
+    # the aspect mark 了 right after it makes it a verb whatever its tag (jieba tags 惠及 a place:
+    # "惠及了多少家庭"); no place or body takes 了 ("平凉有多少…")
+    verb = head[len(before) :].startswith(_ASPECT)
+    if (flag.startswith(_NOT_ACTION_TAGS) and not verb) or word in STOPWORDS:
         return ""
     return word
