@@ -632,7 +632,7 @@ class QAService:
     def passage(self, passage_id: str, version: str | None = None) -> PassageView:
         """One passage of the current index, or of `version` (an answer's `index_version`)
         while that version is kept: the versions this process served lately are held in
-        memory, others (served by another worker) read from the store (IndexStore.read_passages)."""
+        memory, others (served by another worker) read from the store (IndexStore.passages)."""
         return _passage_view(self._passages_at(version), passage_id)
 
     def _passages_at(self, version: str | None) -> Passages:
