@@ -350,3 +350,17 @@ def test_without_a_staff_key_configured_the_console_says_it_is_off(browser, tmp_
         assert page.evaluate("sessionStorage.length") == 0
         assert problems(page, 404) == []
         page.context.close()  # no keep-alive connection left for the server's shutdown to wait on
+
+
+@pytest.mark.parametrize("path", ["index.html", "figures.html", "check.html"])
+def test_the_public_pages_link_to_the_console(browser, base_url: str, path: str) -> None:
+    """Staff reach the console from every public page (the link says a staff key is needed)."""
+    from playwright.sync_api import expect
+
+    page = open_page(browser, base_url, path, width=390, height=844)
+    link = page.get_by_role("link", name="工作人员")
+    expect(link).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    link.click()
+    expect(page.locator("#staff-key")).to_be_visible()
+    page.close()
