@@ -174,3 +174,20 @@ def test_a_clause_fills_the_slot_of_which_kind(clause: str, question: str, fille
     from cppcc_qa.answer.scoring import _slot_filled, asked_kinds
 
     assert _slot_filled(clause, asked_kinds(question), question) is filled
+
+
+@pytest.mark.parametrize(("question", "stated"), [
+    ("武威报送的28条社情民意信息里有几条得到了市领导批示？", ("28条",)),
+    ("参与诉前调解的124名委员里有多少是律师？", ("124名",)),
+    ("调结的案件是35件吗？", ()),  # asks whether the figure is right: it may be the answer
+    ("核实一下，调结案件35件，对不对", ()),
+    ("2024年武威立案多少件？", ()),  # a year is no figure
+])
+def test_a_figure_the_question_states_is_not_what_it_asks(question: str, stated: tuple[str, ...]) -> None:
+    assert parse_question(question, DIRECTORY).avoid == stated
+
+
+def test_a_stated_figure_never_answers_and_a_confirmed_one_does() -> None:
+    hits = [_hit("今年以来，报送社情民意信息28条，编发《社情民意》12期。", "wuwei", "二、")]
+    assert _best("报送的28条社情民意信息里有几条得到了批示？", hits) == ""
+    assert "28条" in _best("报送社情民意信息是28条吗？", hits)

@@ -13,6 +13,7 @@ from cppcc_qa.answer.bodies import CommitteeDirectory
 from cppcc_qa.records import Turn
 from cppcc_qa.search.crosslingual import Translation
 from cppcc_qa.text.glossary import Equivalent, default_glossary
+from cppcc_qa.text.measure import is_figure
 from cppcc_qa.text.normalize import normalize_question
 from cppcc_qa.text.numerals import find_quantities
 from cppcc_qa.text.periods import QuestionTime, question_time, strip_time
@@ -71,7 +72,9 @@ class ParsedQuestion:
     unmatched: tuple[str, ...] = ()  # English content words with no counterpart in the corpus
     multi: bool = False  # asks for several things at once ("…各多少", "分别", two question words)
     time: QuestionTime = QuestionTime()  # the period asked about and a report named by its year
-    avoid: tuple[str, ...] = ()  # figures the previous answer gave, which a follow-up does not ask again
+    # figures the question states itself, and those the previous answer gave, which a follow-up
+    # does not ask again: never its answer
+    avoid: tuple[str, ...] = ()
     overview: bool = False  # asks for the gist of a report ("介绍一下平凉市政协"), not one fact
     seen: str = ""  # "还有别的吗": the previous answer, whose clauses are not given again
     # everyday phrases of the question and the report wordings they stand for (text/glossary.py)
@@ -98,6 +101,10 @@ def _strip_committees(text: str, committees: Sequence[str]) -> str:
 
 
 Translator = Callable[[str, Sequence[str]], Translation]
+
+
+#: A question that asks whether a figure is right states the figure it asks about.
+_CONFIRM = re.compile(r"[吗么嘛][？?！!。]*$|是不是|对不对|对吗|是否|有没有|核实|核对|确认")
 
 
 def parse_question(text: str, directory: CommitteeDirectory, translate: Translator | None = None) -> ParsedQuestion:
@@ -139,6 +146,7 @@ def parse_question(text: str, directory: CommitteeDirectory, translate: Translat
         multi=bool(_MULTI.search(norm)) or len(re.findall(r"多少|几[个项次件名条篇]", norm)) >= 2,
         time=when,
         equivalents=equivalents,
+        avoid=_figures_stated(norm),
         overview=asks_overview(norm, focus if not english else
                                re.sub("|".join(map(re.escape, directory.ascii_aliases())) or "^$", " ", norm.lower())),
     )
@@ -204,6 +212,15 @@ def _is_followup(norm: str) -> bool:
     return bool(_FOLLOWUP_LEAD.search(norm) or re.search(r"呢[？?]?$", norm) or len(norm) <= 6)
 
 
+def _figures_stated(norm: str) -> tuple[str, ...]:
+    """The figures a question states itself ("报送的28条社情民意信息里有几条得到了批示？"): what it
+    asks is another (a part of it, something about it), unless it asks whether one is right
+    ("调结的案件是35件吗？")."""
+    if _CONFIRM.search(norm):
+        return ()
+    return tuple(m.quantity.surface for m in find_quantities(norm) if is_figure(m))
+
+
 def _figures_said(answer: str) -> tuple[str, ...]:
     """The figures an earlier answer gave, as written (citation marks aside)."""
     return tuple(m.quantity.surface for m in find_quantities(re.sub(r"\[\d+\]", "", answer)))
@@ -236,10 +253,10 @@ def resolve_history(
     if _MORE.search(cur.normalized) and prev is not None and last:
         # "还有别的吗？": the previous question again, without what its answer already said
         return replace(prev, original=question, normalized=cur.normalized, followup=True,
-                       seen=last, avoid=_figures_said(last))
+                       seen=last, avoid=(*cur.avoid, *_figures_said(last)))
     if cur.followup and last and not (prev and set(cur.committees) - set(prev.committees)):
         # "会议发言和社情民意信息呢？" asks for another figure than the one just given
-        cur = replace(cur, avoid=_figures_said(last))
+        cur = replace(cur, avoid=(*cur.avoid, *_figures_said(last)))
     return cur
 
 
