@@ -181,6 +181,8 @@ def test_a_clause_fills_the_slot_of_which_kind(clause: str, question: str, fille
     ("参与诉前调解的124名委员里有多少是律师？", ("124名",)),
     ("调结的案件是35件吗？", ()),  # asks whether the figure is right: it may be the answer
     ("核实一下，调结案件35件，对不对", ()),
+    ("提出对策建议二百五十余条吗？有多少条？", ()),
+    ("28条信息的内容是什么？", ("28条",)),  # 么 of 什么 asks no confirmation
     ("2024年武威立案多少件？", ()),  # a year is no figure
 ])
 def test_a_figure_the_question_states_is_not_what_it_asks(question: str, stated: tuple[str, ...]) -> None:

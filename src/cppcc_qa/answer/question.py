@@ -104,7 +104,8 @@ Translator = Callable[[str, Sequence[str]], Translation]
 
 
 #: A question that asks whether a figure is right states the figure it asks about.
-_CONFIRM = re.compile(r"[吗么嘛][？?！!。]*$|是不是|对不对|对吗|是否|有没有|核实|核对|确认")
+#: (吗 ends a question of its own anywhere: "…二百五十余条吗？有多少条？")
+_CONFIRM = re.compile(r"[吗嘛](?:[？?！!。，,；;\s]|$)|是不是|对不对|是否|有没有|核实|核对|确认")
 
 
 def parse_question(text: str, directory: CommitteeDirectory, translate: Translator | None = None) -> ParsedQuestion:
