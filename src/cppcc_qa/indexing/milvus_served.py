@@ -17,23 +17,29 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from cppcc_qa.errors import IndexCorruptError
 from cppcc_qa.indexing.build import idf
 from cppcc_qa.indexing.lexicon import Lexicon
-from cppcc_qa.indexing.milvus_store import CHUNK_FIELDS, QUERY_BATCH, MilvusRetriever, _name, literal
+from cppcc_qa.indexing.milvus_store import (
+    CHUNK_FIELDS,
+    QUERY_BATCH,
+    REPORTS_PER_READ,
+    MilvusRetriever,
+    _name,
+    literal,
+)
 from cppcc_qa.records import Chunk, Document
 
 if TYPE_CHECKING:
     from cppcc_qa.indexing.milvus_store import MilvusStore
 
-__all__ = ["MilvusIndex", "MilvusPassages", "open_served", "CACHED_PASSAGES", "CACHED_TEXTS", "REPORTS_PER_READ"]
+__all__ = ["MilvusIndex", "MilvusPassages", "open_served", "CACHED_PASSAGES", "CACHED_TEXTS"]
 
 CACHED_PASSAGES = 20_000  # passages read lately, kept (~1 KB each)
 CACHED_TEXTS = 16  # reports' texts read lately, kept (the reader)
-REPORTS_PER_READ = 200  # reports whose texts one query reads (a scan of every report)
 
 
 class _Lru:
@@ -140,7 +146,7 @@ class MilvusPassages:
         if text is None or len(text) != self._sizes[doc_id][0]:
             raise IndexCorruptError(f"the text of report {doc_id} in index version {self.version} in {self.store} is "
                                     "damaged; rebuild with `cppcc-qa build`")
-        doc = Document(**{**meta.__dict__, "text": text})
+        doc = replace(meta, text=text)
         self._texts.put(doc_id, doc)
         return doc
 
@@ -148,8 +154,7 @@ class MilvusPassages:
         return dict(self._sizes)
 
     def by_report(self) -> Iterator[tuple[Document, tuple[Chunk, ...]]]:
-        """Reads the passages in row ranges and the texts REPORTS_PER_READ reports at a time
-        (one query per report took ~0.2 s each on Milvus Lite at 100k passages)."""
+        """Reads the passages in row ranges and the texts REPORTS_PER_READ reports at a time."""
         own: dict[str, list[Chunk]] = {}
         for c in self.scan():
             own.setdefault(c.doc_id, []).append(c)
@@ -161,7 +166,7 @@ class MilvusPassages:
                 if text is None or len(text) != self._sizes[meta.doc_id][0]:
                     raise IndexCorruptError(f"the text of report {meta.doc_id} in index version {self.version} in "
                                             f"{self.store} is damaged; rebuild with `cppcc-qa build`")
-                yield Document(**{**meta.__dict__, "text": text}), tuple(own.get(meta.doc_id, ()))
+                yield replace(meta, text=text), tuple(own.get(meta.doc_id, ()))
 
     def scan(self) -> Iterator[Chunk]:
         for lo in range(0, self.n, QUERY_BATCH):

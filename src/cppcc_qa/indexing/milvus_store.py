@@ -66,7 +66,7 @@ from cppcc_qa.indexing.store import KEEP_VERSIONS, MAX_VERSIONS, VERSION_PATTERN
 from cppcc_qa.indexing.vectors import VectorIndex
 from cppcc_qa.records import Chunk, Document
 
-__all__ = ["MilvusStore", "MilvusRetriever", "ALIAS", "LAYOUT", "bm25_weights", "literal"]
+__all__ = ["MilvusStore", "MilvusRetriever", "ALIAS", "LAYOUT", "REPORTS_PER_READ", "bm25_weights", "literal"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ PART_CHARS = 16_000  # a blob part: at most 64,000 bytes of UTF-8, under VARCHAR
 TEXT_BYTES = 65_535
 INSERT_BATCH = 1_000
 QUERY_BATCH = 10_000  # rows read per query (Milvus caps offset + limit at 16,384)
+REPORTS_PER_READ = 200  # reports whose texts one query reads (one query a report: ~0.2 s each at 100k passages)
 STALE_PARTIAL_S = 3600.0  # a version with no manifest this old is a dead build: dropped
 # 2: the reports' texts in their own collection, their metadata and sizes in the blob "reports",
 # the BM25 vocabulary stored (what serving from Milvus needs); 1 (no `layout`): texts inside the
@@ -460,8 +461,8 @@ class MilvusStore:
         out = []
         try:
             texts: dict[str, str] = {}
-            for lo in range(0, len(docs), 200):
-                texts.update(self.texts_of(version, [d.doc_id for d in docs[lo : lo + 200]]))
+            for lo in range(0, len(docs), REPORTS_PER_READ):
+                texts.update(self.texts_of(version, [d.doc_id for d in docs[lo : lo + REPORTS_PER_READ]]))
             for d in docs:
                 text = texts.get(d.doc_id)
                 if text is None or len(text) != sizes[d.doc_id][0]:
