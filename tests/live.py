@@ -1,7 +1,9 @@
 """A real server on loopback and Debian's headless Chromium, for the browser tests."""
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -81,3 +83,23 @@ def watch(page: Any, base_url: str) -> Any:
     page.on("request", lambda r: r.url.startswith((base_url, "data:", "blob:" + base_url.rstrip("/")))
             or page.problems.append(f"external request: {r.url}"))
     return page
+
+
+def open_page(browser: Any, base_url: str, path: str = "", width: int = 1280, height: int = 900,
+              locale: str | None = None) -> Any:
+    """A watched page (`watch`) at `base_url` + `path`, in a browser context of its own (so a
+    session storage of its own), downloads accepted; `locale` as a reader's browser sets it."""
+    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True,
+                                  **({"locale": locale} if locale else {}))
+    page = watch(context.new_page(), base_url)
+    page.goto(base_url + path)
+    return page
+
+
+def shot(page: Any, name: str) -> Path:
+    """A picture of the page; never into the checkout unless CPPCC_QA_SCREENSHOT_DIR=docs says so."""
+    folder = Path(os.environ.get("CPPCC_QA_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="cppcc-shot-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / name))
+    assert (folder / name).stat().st_size > 10_000
+    return folder / name

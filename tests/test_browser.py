@@ -1,15 +1,12 @@
 """The page in headless Chromium against a real server (uvicorn in a thread, real service)."""
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from .live import CHROMIUM, serve_corpus, watch
+from .live import CHROMIUM, open_page, serve_corpus, shot
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,13 +23,6 @@ MEDIATION = "武威市政协委员参与诉前调解调结了多少件案件？"
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serve_corpus(tmp_path_factory.mktemp("browser")) as (url, _):
         yield url
-
-
-def open_page(browser, base_url: str, width: int = 1280, height: int = 900):
-    """A page on the app that records console errors, dialogs and requests to other hosts."""
-    page = watch(browser.new_page(viewport={"width": width, "height": height}), base_url)
-    page.goto(base_url)
-    return page
 
 
 def ask(page, question: str):
@@ -94,10 +84,7 @@ def test_conversation(browser, base_url: str) -> None:
     height = page.evaluate("document.documentElement.scrollHeight")
     page.set_viewport_size({"width": 1280, "height": min(height, 2400)})
     # Never into the checkout: CPPCC_QA_SCREENSHOT_DIR=docs refreshes README's picture on purpose.
-    shot_dir = Path(os.environ.get("CPPCC_QA_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="cppcc-shot-"))
-    shot_dir.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shot_dir / "screenshot.png"))
-    assert (shot_dir / "screenshot.png").stat().st_size > 10_000
+    shot(page, "screenshot.png")
     assert page.problems == []
 
 

@@ -8,19 +8,16 @@ CPPCC_QA_SCREENSHOT_DIR=docs refreshes the screenshots in docs/ on purpose.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from cppcc_qa.text.script import is_traditional
 
-from .live import CHROMIUM, serve_corpus
-from .test_browser import ask, open_page
+from .live import CHROMIUM, open_page, serve_corpus, shot
+from .test_browser import ask
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,13 +39,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # these tests look at the help, not at how busy the machine is
     with serve_corpus(tmp_path_factory.mktemp("browser-chat"), staff_api_key=KEY, ask_time_budget_s=60.0) as (url, _):
         yield url
-
-
-def _shot(page, name: str) -> None:
-    shot_dir = Path(os.environ.get("CPPCC_QA_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="cppcc-shot-"))
-    shot_dir.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shot_dir / name))
-    assert (shot_dir / name).stat().st_size > 10_000
 
 
 def _no_horizontal_scroll(page) -> None:
@@ -87,7 +77,7 @@ def test_conversation_survives_reload_and_is_listed(browser, base_url: str) -> N
     expect(drawer).to_be_visible()
     expect(drawer.locator(".history-item")).to_have_count(2)
     expect(drawer.locator(".history-open").first).to_contain_text(STUDIOS)  # newest first
-    _shot(page, "chat-history.png")
+    shot(page, "chat-history.png")
     drawer.locator(".history-open", has_text=MEDIATION).click()
     expect(drawer).to_be_hidden()
     expect(page.locator(".turn")).to_have_count(3)
@@ -168,7 +158,7 @@ def test_citation_opens_the_reader_at_the_quote(browser, base_url: str) -> None:
     expect(page.locator(".report-section").first).to_be_visible()
     assert page.locator(".report-section").count() >= 3  # the report's sections as headings
     expect(page.locator(".report-title")).to_contain_text("武威")
-    _shot(page, "reader.png")
+    shot(page, "reader.png")
     # the whole report is there, not only the passage
     assert page.locator(".report-passage").count() > 10
     page.get_by_role("link", name="← 返回问答").click()
@@ -213,7 +203,7 @@ def test_a_refusal_helps(browser, base_url: str) -> None:
     assert suggestions.count() >= 1
     expect(turn.locator(".chip")).to_have_count(0)  # nothing in it poses as a cited answer
     turn.scroll_into_view_if_needed()
-    _shot(page, "refusal.png")
+    shot(page, "refusal.png")
     asked = suggestions.first.text_content()
     suggestions.first.click()
     answer = page.locator(".turn").nth(1)
@@ -252,7 +242,7 @@ def test_keyboard_only_and_phone_width(browser, base_url: str) -> None:
     expect(turn.locator(".related").first).to_be_visible()
     _no_horizontal_scroll(page)
     turn.locator(".suggestions").scroll_into_view_if_needed()
-    _shot(page, "chat-phone.png")
+    shot(page, "chat-phone.png")
 
     # the list of conversations by keyboard: open, reach an item, close with Escape
     page.get_by_role("button", name="对话记录").focus()

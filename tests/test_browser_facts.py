@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 
 from cppcc_qa.service import QAService
 
-from .live import CHROMIUM, serve_corpus, watch
+from .live import CHROMIUM, open_page, serve_corpus, shot
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,26 +25,10 @@ PERSON = "平凉市政协主席宋全科带队调研。"
 DRAFT = "武威市政协委员调结案件36件。平凉市政协协调落实乡村振兴帮扶资金约200万元。" + PERSON
 
 
-def shot(page, name: str) -> None:
-    """A picture of the page; never into the checkout unless CPPCC_QA_SCREENSHOT_DIR=docs says so
-    (as tests/test_browser.py does for README's picture)."""
-    folder = Path(os.environ.get("CPPCC_QA_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="cppcc-shot-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / name))
-    assert (folder / name).stat().st_size > 10_000
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, QAService]]:
     with serve_corpus(tmp_path_factory.mktemp("browser-facts")) as pair:
         yield pair
-
-
-def open_page(browser, base_url: str, path: str, width: int = 1280, height: int = 900):
-    """A page that records console errors, dialogs and requests to other hosts."""
-    page = watch(browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True), base_url)
-    page.goto(base_url + path)
-    return page
 
 
 def test_figures_sort_by_header_and_page_through(browser, served) -> None:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import tempfile
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .live import CHROMIUM, serve_corpus, watch
+from .live import CHROMIUM, open_page, serve_corpus, shot, watch
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,15 +47,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # feedback unlimited: the feedback test sends a page's worth and more
     with serve_corpus(tmp_path_factory.mktemp("staff-browser"), staff_api_key=KEY, feedback_per_minute=0) as (url, _):
         yield url
-
-
-def open_page(browser, base_url: str, path: str, width: int = 1280, height: int = 900):
-    """A watched page in a context of its own (so a session storage of its own)."""
-    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True,
-                                  locale="zh-CN")
-    page = watch(context.new_page(), base_url)
-    page.goto(base_url + path)
-    return page
 
 
 def problems(page, *statuses: int) -> list[str]:
@@ -116,16 +105,13 @@ def screenshot(page, name: str) -> None:
     """Never into the checkout unless asked: CPPCC_QA_SCREENSHOT_DIR=docs refreshes README's pictures."""
     height = page.evaluate("document.documentElement.scrollHeight")
     page.set_viewport_size({"width": 1280, "height": min(height, 2000)})
-    shot_dir = Path(os.environ.get("CPPCC_QA_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="cppcc-shot-"))
-    shot_dir.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shot_dir / name))
-    assert (shot_dir / name).stat().st_size > 10_000
+    shot(page, name)
 
 
 def test_a_wrong_key_is_refused_and_the_key_stays_in_the_session(browser, base_url: str) -> None:
     from playwright.sync_api import expect
 
-    page = open_page(browser, base_url, "reports.html")
+    page = open_page(browser, base_url, "reports.html", locale="zh-CN")
     expect(page.get_by_role("heading", name="员工登录")).to_be_visible()
     expect(page.get_by_role("heading", name="收录新报告")).to_be_hidden()
     sign_in(page, "  ")
@@ -156,7 +142,7 @@ def test_a_wrong_key_is_refused_and_the_key_stays_in_the_session(browser, base_u
 def test_add_ask_replace_and_remove_a_report(browser, base_url: str) -> None:
     from playwright.sync_api import expect
 
-    page = open_page(browser, base_url, "reports.html")
+    page = open_page(browser, base_url, "reports.html", locale="zh-CN")
     sign_in(page)
     rows = page.locator("#reports-body tr")
     expect(rows).to_have_count(2)
@@ -235,7 +221,7 @@ def test_feedback_filtered_by_rating_and_exported(browser, base_url: str) -> Non
         post_feedback(base_url, question=f"平凉市建成了多少个委员工作室？{n}", answer="131个[1]。", rating="up",
                       citations=[citation], index_version=version)
 
-    page = open_page(browser, base_url, "feedback.html")
+    page = open_page(browser, base_url, "feedback.html", locale="zh-CN")
     sign_in(page)
     items = page.locator(".fb-item")
     expect(items).to_have_count(3)
@@ -308,7 +294,7 @@ def _tab_to(page, selector: str, limit: int = 40) -> None:
 def test_keyboard_only_on_a_phone(browser, base_url: str) -> None:
     from playwright.sync_api import expect
 
-    page = open_page(browser, base_url, "reports.html", width=390, height=844)
+    page = open_page(browser, base_url, "reports.html", width=390, height=844, locale="zh-CN")
     _tab_to(page, "#staff-key")
     page.keyboard.type(KEY)
     page.keyboard.press("Enter")
@@ -343,7 +329,7 @@ def test_without_a_staff_key_configured_the_console_says_it_is_off(browser, tmp_
     from playwright.sync_api import expect
 
     with serve_corpus(tmp_path, embedder="hash", lexicon_embedder="") as (url, _):
-        page = open_page(browser, url, "reports.html")
+        page = open_page(browser, url, "reports.html", locale="zh-CN")
         sign_in(page, "any-key")
         expect(page.get_by_role("alert")).to_contain_text("员工功能未开启")
         expect(page.get_by_role("heading", name="收录新报告")).to_be_hidden()
@@ -357,7 +343,7 @@ def test_the_public_pages_link_to_the_console(browser, base_url: str, path: str)
     """Staff reach the console from every public page (the link says a staff key is needed)."""
     from playwright.sync_api import expect
 
-    page = open_page(browser, base_url, path, width=390, height=844)
+    page = open_page(browser, base_url, path, width=390, height=844, locale="zh-CN")
     link = page.get_by_role("link", name="工作人员")
     expect(link).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from cppcc_qa.api.facts import facts_router
 
-from .live import CHROMIUM, serve_corpus, watch
+from .live import CHROMIUM, open_page, serve_corpus
 
 WAIT_MS = 20000
 
@@ -42,15 +42,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def open_page(browser, url: str, base_url: str):
-    """A page that records console errors, dialogs and requests to other hosts."""
-    page = watch(browser.new_page(viewport={"width": 1280, "height": 900}), base_url)
-    page.goto(url)
-    return page
-
-
 def test_draft_is_highlighted_by_verdict_with_evidence_one_click_away(browser, base_url: str) -> None:
-    page = open_page(browser, base_url + "check.html", base_url)
+    page = open_page(browser, base_url, "check.html")
     page.fill("#draft", DRAFT)
     page.click("#check-button")
     page.wait_for_selector("#draft-view .statement", timeout=WAIT_MS)
@@ -89,7 +82,7 @@ def test_draft_is_highlighted_by_verdict_with_evidence_one_click_away(browser, b
 
 
 def test_empty_draft_is_refused_in_the_page(browser, base_url: str) -> None:
-    page = open_page(browser, base_url + "check.html", base_url)
+    page = open_page(browser, base_url, "check.html")
     page.click("#check-button")
     assert page.locator("#status").inner_text() == "请先粘贴稿件。"
     assert page.locator("#results").is_hidden()
@@ -100,7 +93,7 @@ def test_empty_draft_is_refused_in_the_page(browser, base_url: str) -> None:
 def test_figures_page_searches_and_downloads(browser, base_url: str) -> None:
     from playwright.sync_api import expect
 
-    page = open_page(browser, base_url + "figures.html", base_url)
+    page = open_page(browser, base_url, "figures.html")
     rows = page.locator("#figures-body tr")
     expect(rows).to_have_count(25, timeout=WAIT_MS)  # one page (the page's CSP forbids wait_for_function's eval)
     assert page.locator("#figures-caption").inner_text() == "共 55 项，第 1–25 项"
