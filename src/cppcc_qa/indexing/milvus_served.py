@@ -26,7 +26,6 @@ from cppcc_qa.indexing.lexicon import Lexicon
 from cppcc_qa.indexing.milvus_store import (
     CHUNK_FIELDS,
     QUERY_BATCH,
-    REPORTS_PER_READ,
     MilvusRetriever,
     _name,
     literal,
@@ -138,14 +137,7 @@ class MilvusPassages:
         held = self._texts.get(doc_id)
         if held is not None:
             return held
-        try:
-            text = self.store.text_of(self.version, doc_id)
-        except Exception as exc:
-            raise IndexCorruptError(f"the text of report {doc_id} in index version {self.version} could not be read "
-                                    f"({exc})") from exc
-        if text is None or len(text) != self._sizes[doc_id][0]:
-            raise IndexCorruptError(f"the text of report {doc_id} in index version {self.version} in {self.store} is "
-                                    "damaged; rebuild with `cppcc-qa build`")
+        ((_, text),) = self.store.report_texts(self.version, [doc_id], self._sizes)
         doc = replace(meta, text=text)
         self._texts.put(doc_id, doc)
         return doc
@@ -154,19 +146,14 @@ class MilvusPassages:
         return dict(self._sizes)
 
     def by_report(self) -> Iterator[tuple[Document, tuple[Chunk, ...]]]:
-        """Reads the passages in row ranges and the texts REPORTS_PER_READ reports at a time."""
+        """Reads the passages in row ranges and the texts a batch of reports at a time
+        (`MilvusStore.report_texts`)."""
         own: dict[str, list[Chunk]] = {}
         for c in self.scan():
             own.setdefault(c.doc_id, []).append(c)
-        for lo in range(0, len(self.documents), REPORTS_PER_READ):
-            metas = self.documents[lo : lo + REPORTS_PER_READ]
-            texts = self.store.texts_of(self.version, [d.doc_id for d in metas])
-            for meta in metas:
-                text = texts.get(meta.doc_id)
-                if text is None or len(text) != self._sizes[meta.doc_id][0]:
-                    raise IndexCorruptError(f"the text of report {meta.doc_id} in index version {self.version} in "
-                                            f"{self.store} is damaged; rebuild with `cppcc-qa build`")
-                yield replace(meta, text=text), tuple(own.get(meta.doc_id, ()))
+        texts = self.store.report_texts(self.version, [d.doc_id for d in self.documents], self._sizes)
+        for meta, (_, text) in zip(self.documents, texts):
+            yield replace(meta, text=text), tuple(own.get(meta.doc_id, ()))
 
     def scan(self) -> Iterator[Chunk]:
         for lo in range(0, self.n, QUERY_BATCH):

@@ -412,9 +412,7 @@ class MilvusStore:
         try:
             rows = self._rows(version, fields, n)
             chunks = tuple(Chunk(**{f: r[f] for f in CHUNK_FIELDS}) for r in rows)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise IndexCorruptError(f"the passages of index version {version} in {self} could not be read ({exc})") from exc
-        except Exception as exc:  # a collection dropped or unloaded under us
+        except Exception as exc:  # fields missing or mistyped, a collection dropped or unloaded under us
             raise IndexCorruptError(f"the passages of index version {version} in {self} could not be read ({exc})") from exc
         if len(chunks) != n or [r["row"] for r in rows] != list(range(n)) or _sha(chunks) != manifest.get("chunks_sha256"):
             raise IndexCorruptError(f"index version {version} in {self} is damaged: {len(chunks)} of {n} passages, or "
@@ -432,22 +430,37 @@ class MilvusStore:
         except (KeyError, TypeError, ValueError) as exc:
             raise IndexCorruptError(f"the reports of index version {version} in {self} could not be read ({exc})") from exc
 
-    def text_of(self, version: str, doc_id: str) -> str | None:
-        """One report's text (None when the version has no such report)."""
-        rows = self.query(_name(version, "docs"), filter=f"doc_id == {literal(doc_id)}",
-                          output_fields=["part", "text"], limit=16_384)
-        return "".join(r["text"] for r in sorted(rows, key=lambda r: r["part"])) if rows else None
-
-    def texts_of(self, version: str, doc_ids: Sequence[str]) -> dict[str, str]:
-        """Several reports' texts in one query (those the version has)."""
-        rows = self.query(_name(version, "docs"), filter=f"doc_id in {json.dumps(list(doc_ids), ensure_ascii=False)}",
+    def _texts_of(self, version: str, doc_ids: Sequence[str]) -> dict[str, str]:
+        """Some reports' texts in one query (those the version has); one report at a time when
+        they have more parts than one query returns."""
+        name = _name(version, "docs")
+        rows = self.query(name, filter=f"doc_id in [{', '.join(map(literal, doc_ids))}]",
                           output_fields=["doc_id", "part", "text"], limit=16_384)
+        if len(rows) >= 16_384 and len(doc_ids) > 1:
+            return {k: v for d in doc_ids for k, v in self._texts_of(version, [d]).items()}
         parts: dict[str, list[tuple[int, str]]] = {}
         for r in rows:
             parts.setdefault(r["doc_id"], []).append((r["part"], r["text"]))
-        if len(rows) >= 16_384:  # more parts than one query returns: read those reports one by one
-            return {d: t for d in doc_ids if (t := self.text_of(version, d)) is not None}
         return {d: "".join(t for _, t in sorted(ps)) for d, ps in parts.items()}
+
+    def report_texts(self, version: str, doc_ids: Sequence[str],
+                     sizes: dict[str, tuple[int, int]]) -> Iterator[tuple[str, str]]:
+        """(doc id, text) of each report asked, in order, read REPORTS_PER_READ at a time;
+        IndexCorruptError for a text that is missing or not as long as `sizes` says."""
+        for lo in range(0, len(doc_ids), REPORTS_PER_READ):
+            part = doc_ids[lo : lo + REPORTS_PER_READ]
+            try:
+                got = self._texts_of(version, part)
+            except Exception as exc:
+                raise IndexCorruptError(f"the reports' texts of index version {version} in {self} could not be read "
+                                        f"({exc})") from exc
+            for d in part:
+                text = got.get(d)
+                if text is None or len(text) != sizes[d][0]:
+                    raise IndexCorruptError(f"the text of report {d} in index version {version} in {self} is damaged "
+                                            f"({0 if text is None else len(text)} of {sizes[d][0]} characters); "
+                                            "rebuild with `cppcc-qa build`")
+                yield d, text
 
     def _documents(self, version: str, manifest: dict) -> tuple[Document, ...]:
         """The reports with their texts."""
@@ -458,20 +471,8 @@ class MilvusStore:
                 raise IndexCorruptError(f"the reports of index version {version} in {self} could not be read "
                                         f"({exc})") from exc
         docs, sizes = self.reports(version, manifest)
-        out = []
-        try:
-            texts: dict[str, str] = {}
-            for lo in range(0, len(docs), REPORTS_PER_READ):
-                texts.update(self.texts_of(version, [d.doc_id for d in docs[lo : lo + REPORTS_PER_READ]]))
-            for d in docs:
-                text = texts.get(d.doc_id)
-                if text is None or len(text) != sizes[d.doc_id][0]:
-                    raise ValueError(f"report {d.doc_id}: {0 if text is None else len(text)} of {sizes[d.doc_id][0]} "
-                                     "characters")
-                out.append(replace(d, text=text))
-        except Exception as exc:
-            raise IndexCorruptError(f"the reports of index version {version} in {self} could not be read ({exc})") from exc
-        return tuple(out)
+        texts = dict(self.report_texts(version, [d.doc_id for d in docs], sizes))
+        return tuple(replace(d, text=texts[d.doc_id]) for d in docs)
 
     def passages(self, version: str) -> Passages:
         """A kept version's passages: read from Milvus as asked (layout 2), else loaded whole."""
