@@ -237,13 +237,13 @@ class Verifier:
         with self._lock:
             if self._facts is not None and self._facts.version == index.version:
                 return None
-            if self._building is None or self._building[0] != index.version or not self._building[1].is_alive():
-                if self._building is not None and self._building[0] == index.version:
-                    return None  # it ended (and failed): facts() builds again and raises
-                thread = threading.Thread(target=self._build, args=(index,), name="facts-build", daemon=True)
-                self._building = (index.version, thread)
-                thread.start()
-            return self._building[1]
+            if self._building is not None and self._building[0] == index.version:
+                build = self._building[1]
+                return build if build.is_alive() else None  # ended without facts: facts() builds again and raises
+            thread = threading.Thread(target=self._build, args=(index,), name="facts-build", daemon=True)
+            self._building = (index.version, thread)
+            thread.start()
+            return thread
 
     def _build(self, index: ServedIndex) -> None:
         try:
@@ -252,7 +252,7 @@ class Verifier:
             logger.exception("the figures of index version %s could not be extracted", index.version)
             return
         with self._lock:
-            if self._facts is None or self._building is None or self._building[0] == facts.version:
+            if self._building is not None and self._building[0] == facts.version:
                 self._facts = facts  # (not when a newer version's build began meanwhile)
 
     def figures(self, committee: str | None = None, text: str | None = None) -> list[Figure]:
